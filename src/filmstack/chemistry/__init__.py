@@ -1,15 +1,18 @@
 """Pure materials logic: formulas, space groups, orientations, MP ids and stack text.
 
 No web, database or I/O imports, and nothing else of filmstack: usable from a notebook alone.
-pymatgen is imported lazily, on the first formula parsed.
+pymatgen and spglib are imported lazily, on first use.
 """
 
 from .errors import ChemistryError
 from .formulas import Formula, check_element_dict, parse_formula
+from .spacegroups import SpaceGroup, parse_space_group
 
 __all__ = [
     "ChemistryError",
     "Formula",
+    "SpaceGroup",
     "check_element_dict",
     "parse_formula",
+    "parse_space_group",
 ]
