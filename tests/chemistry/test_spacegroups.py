@@ -96,6 +96,8 @@ def test_every_hall_setting_spelling_is_understood() -> None:
         ("P4xx", "not the symbol"),
         ("R3m3", "not the symbol"),
         ("Pnma:H", "no setting"),
+        (":H", "lattice letters"),
+        ("P4mm!", "not the symbol"),
         ("P" * 41, "too long"),
         (True, "not True"),
         (3.0, "not 3.0"),

@@ -157,7 +157,7 @@ def _unknown(typed: str, key: str, table: _Table) -> ChemistryError:
                 text=typed,
                 fix=fix,
             )
-    if first not in LATTICE_LETTERS:
+    if not first or first not in LATTICE_LETTERS:
         return ChemistryError(
             f"`{typed}` is not a space group: a Hermann–Mauguin symbol starts with one of the "
             f"lattice letters {', '.join(LATTICE_LETTERS)}; or give the number (1–230)",
@@ -165,8 +165,12 @@ def _unknown(typed: str, key: str, table: _Table) -> ChemistryError:
         )
     nearby = [k for k in table.numbers if k[:1] == first and abs(len(k) - len(key)) <= 2]
     close = difflib.get_close_matches(key, nearby, n=1, cutoff=0.8)
-    fix = table.standard[table.numbers[close[0]]] if close else None
-    hint = f"; did you mean `{fix}`?" if fix else "; give the number (1–230) if unsure"
+    suggestion = table.standard[table.numbers[close[0]]] if close else None
+    hint = (
+        f"; did you mean `{suggestion}`?" if suggestion else "; give the number (1–230) if unsure"
+    )
     return ChemistryError(
-        f"`{typed}` is not the symbol of any of the 230 space groups{hint}", text=typed, fix=fix
+        f"`{typed}` is not the symbol of any of the 230 space groups{hint}",
+        text=typed,
+        fix=suggestion,
     )
