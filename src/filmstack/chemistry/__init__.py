@@ -6,13 +6,16 @@ pymatgen and spglib are imported lazily, on first use.
 
 from .errors import ChemistryError
 from .formulas import Formula, check_element_dict, parse_formula
+from .orientations import Orientation, parse_orientation
 from .spacegroups import SpaceGroup, parse_space_group
 
 __all__ = [
     "ChemistryError",
     "Formula",
+    "Orientation",
     "SpaceGroup",
     "check_element_dict",
     "parse_formula",
+    "parse_orientation",
     "parse_space_group",
 ]
