@@ -6,6 +6,7 @@ pymatgen and spglib are imported lazily, on first use.
 
 from .errors import ChemistryError
 from .formulas import Formula, check_element_dict, parse_formula
+from .mpids import normalize_mp_id
 from .orientations import Orientation, parse_orientation
 from .spacegroups import SpaceGroup, parse_space_group
 
@@ -15,6 +16,7 @@ __all__ = [
     "Orientation",
     "SpaceGroup",
     "check_element_dict",
+    "normalize_mp_id",
     "parse_formula",
     "parse_orientation",
     "parse_space_group",
