@@ -1,0 +1,20 @@
+"""The filmstack command line: a thin Typer shell over the client and the server's admin tasks."""
+
+import typer
+
+from filmstack.cli import admin
+
+app = typer.Typer(
+    name="filmstack",
+    help="Record the layer stacks your lab intends to grow.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+app.command("serve")(admin.serve)
+app.add_typer(admin.keys_app, name="keys")
+app.add_typer(admin.db_app, name="db")
+
+
+def main() -> None:
+    app()

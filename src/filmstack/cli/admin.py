@@ -1,0 +1,178 @@
+"""Server-side commands: serve, keys, db. They act on the database FILMSTACK_DATABASE_URL names."""
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from filmstack.server.config import Settings
+    from filmstack.server.db import Database
+
+err = Console(stderr=True)
+out = Console()
+
+keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+
+
+def _settings() -> "Settings":
+    from filmstack.server.config import Settings
+
+    return Settings()
+
+
+def _describe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    sa_url = make_url(url)
+    if sa_url.get_backend_name() == "sqlite":
+        return f"SQLite file {sa_url.database}"
+    return f"{sa_url.get_backend_name()} {sa_url.render_as_string(hide_password=True)}"
+
+
+def _upgraded_database() -> "Database":
+    from filmstack.server.db import Database
+    from filmstack.server.migrations import upgrade
+
+    url = _settings().resolved_database_url()
+    upgrade(url)
+    return Database(url)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Apply pending migrations, then serve the API (and the web page) over HTTP.
+
+    On an empty database it creates the organization 'default', the user 'admin' and a key with
+    every scope, and prints that key once.
+
+    Example: filmstack serve --port 8000
+    """
+    import uvicorn
+
+    from filmstack.server.accounts.service import bootstrap
+    from filmstack.server.app import create_app
+
+    settings = _settings()
+    url = settings.resolved_database_url()
+    db = _upgraded_database()
+    with db.session(write=True) as session:
+        key = bootstrap(session)
+    db.dispose()
+    base = f"http://{host}:{port}/"
+    err.print(f"filmstack serving at [bold]{base}[/]  (API docs: {base}docs)")
+    err.print(f"database: {_describe(url)}")
+    if key:
+        err.print("admin API key for organization 'default' (shown only once):")
+        print(key, flush=True)
+    else:
+        err.print(
+            "API keys exist already; make one with: filmstack keys create --org ORG --user USER"
+        )
+    if workers > 1:
+        uvicorn.run(
+            "filmstack.server.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+    else:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+@keys_app.command("create")
+def keys_create(
+    org: Annotated[str, typer.Option(help="Organization; created when missing.")],
+    user: Annotated[str, typer.Option(help="User; created when missing.")],
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(help="read, write, delete or admin; repeat it. Default: read, write, delete."),
+    ] = None,
+) -> None:
+    """Create an API key and print only the key on stdout.
+
+    Example: KEY=$(filmstack keys create --org lab --user alice --scope read)
+    """
+    from filmstack.server.accounts.service import DEFAULT_SCOPES, create_key
+    from filmstack.server.errors import InvalidInput
+
+    db = _upgraded_database()
+    try:
+        with db.session(write=True) as session:
+            key, row = create_key(session, org.strip(), user.strip(), scope or list(DEFAULT_SCOPES))
+            scopes = row.scopes
+    except InvalidInput as exc:
+        err.print(f"error: {exc.detail[0]['msg']}")
+        raise typer.Exit(2) from None
+    finally:
+        db.dispose()
+    err.print(f"created a key for {user} in {org} with scopes {scopes}")
+    print(key)
+
+
+@keys_app.command("list")
+def keys_list(
+    org: Annotated[str | None, typer.Option(help="Only this organization.")] = None,
+) -> None:
+    """List API keys (their prefixes; keys themselves are never stored).
+
+    Example: filmstack keys list --org lab
+    """
+    from filmstack.server.accounts.service import list_keys
+
+    db = _upgraded_database()
+    table = Table("id", "prefix", "organization", "user", "scopes", "created", "revoked")
+    with db.session(write=False) as session:
+        for key in list_keys(session, org):
+            table.add_row(
+                str(key.id),
+                key.prefix,
+                key.user.organization.name,
+                key.user.name,
+                key.scopes,
+                f"{key.created_at:%Y-%m-%d %H:%M}",
+                f"{key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "",
+            )
+    db.dispose()
+    out.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key: Annotated[str, typer.Argument(help="The key's id or prefix (from 'keys list').")],
+) -> None:
+    """Revoke a key; it stops working on the next request.
+
+    Example: filmstack keys revoke 3
+    """
+    from filmstack.server.accounts.service import revoke_key
+    from filmstack.server.errors import NotFound
+
+    db = _upgraded_database()
+    try:
+        with db.session(write=True) as session:
+            row = revoke_key(session, key)
+            err.print(f"revoked key {row.id} ({row.prefix}…)")
+    except NotFound as exc:
+        err.print(f"error: {exc.detail}")
+        raise typer.Exit(1) from None
+    finally:
+        db.dispose()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations to the database.
+
+    Example: FILMSTACK_DATABASE_URL=postgresql://root@127.0.0.1/test filmstack db upgrade
+    """
+    url = _settings().resolved_database_url()
+    _upgraded_database().dispose()
+    err.print(f"database is up to date: {_describe(url)}")

@@ -1,0 +1,332 @@
+"""Wire models shared by the server and the client.
+
+Public fields keep the names and types of the Atomscale target-materials API; filmstack's own
+fields are marked "Extension". Inputs ignore unknown keys, as a lenient public API does, but a
+known key with the wrong type is rejected.
+"""
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+MAX_INT32 = 2**31 - 1
+MAX_INT64 = 2**63 - 1
+
+
+def _clean_text(value: str) -> str:
+    """Reject text that no database can store faithfully (NUL, lone surrogates)."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (lone surrogate found)") from None
+    return value
+
+
+def _name(value: str) -> str:
+    value = _clean_text(value).strip()
+    if not value:
+        raise ValueError("must not be empty or only whitespace")
+    if any(ord(c) < 32 for c in value):
+        raise ValueError("must be a single line without control characters")
+    return value
+
+
+CleanText = Annotated[str, AfterValidator(_clean_text)]
+Name = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_name)]
+MaterialId = Annotated[int, Field(ge=1, le=MAX_INT64)]
+Position = Annotated[
+    int, Field(ge=1, le=MAX_INT32, description="Position in the stack: 1 sits on the substrate.")
+]
+ElementDict = dict[str, int | float]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+
+def _reject_null(value: object) -> object:
+    if value is None:
+        raise ValueError("may be left out but not null")
+    return value
+
+
+# ---------------------------------------------------------------------------------- inputs
+
+
+class SampleIn(_Input):
+    sample_name: Name = Field(description="Name of the target material.", examples=["BaTiO3 on Si"])
+    substrate: Name = Field(description="Substrate the stack is grown on.", examples=["Si"])
+    sample_metadata: dict[str, Any] | None = Field(
+        default=None,
+        description="Free-form JSON object (at most 64 KiB, nesting at most 32); {} when unset.",
+    )
+
+
+class LayerFields(_Input):
+    """The changeable fields of a layer, shared by every layer input."""
+
+    composition_string: Annotated[CleanText, Field(max_length=200)] | None = Field(
+        default=None,
+        description="Chemical formula as typed, e.g. BaTiO3, Ba0.5Sr0.5TiO3, STO.",
+        examples=["BaTiO3"],
+    )
+    element_dict: ElementDict | None = Field(
+        default=None,
+        description="Element symbol to amount. Filled from composition_string when left out.",
+    )
+    orientation: Annotated[CleanText, Field(max_length=100)] | None = Field(
+        default=None,
+        description="Miller indices as typed: (001), [110], {111}, 11-20, c-plane.",
+        examples=["001"],
+    )
+    space_group: Annotated[CleanText, Field(max_length=64)] | int | None = Field(
+        default=None,
+        description="Hermann-Mauguin symbol in any common spelling, or a number 1-230.",
+        examples=["P4mm"],
+    )
+    mp_id: Annotated[CleanText, Field(max_length=64)] | None = Field(
+        default=None, description="Materials Project id, e.g. mp-2998.", examples=["mp-2998"]
+    )
+    thickness_nm: float | None = Field(
+        default=None,
+        gt=0,
+        le=1e9,
+        allow_inf_nan=False,
+        description="Extension: intended thickness in nanometres.",
+    )
+
+
+class LayerIn(LayerFields):
+    """A layer in a create body or a whole-stack replacement."""
+
+    layer_id: Position
+    sample_id: int | None = Field(default=None, description="Tolerated and ignored.")
+    id: int | None = Field(default=None, description="Tolerated and ignored.")
+
+
+class LayerCreate(LayerFields):
+    """One layer added to an existing target material."""
+
+    sample_id: MaterialId
+    layer_id: Position
+
+
+class LayerUpdate(LayerFields):
+    """sample_id and layer_id name the layer; every other field sent is a change."""
+
+    sample_id: MaterialId
+    layer_id: Position
+
+
+class MaterialCreate(_Input):
+    sample: SampleIn
+    layers: list[LayerIn] = Field(
+        default_factory=list, description="The stack, at most 500 layers."
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "sample": {"sample_name": "BaTiO3 on Si", "substrate": "Si"},
+                    "layers": [
+                        {"layer_id": 1, "composition_string": "BaTiO3", "orientation": "001"}
+                    ],
+                }
+            ]
+        }
+    )
+
+
+class MaterialUpdate(_Input):
+    sample_name: Name = Field(default=None, description="New name.")  # type: ignore[assignment]
+    substrate: Name = Field(default=None, description="New substrate.")  # type: ignore[assignment]
+    sample_metadata: dict[str, Any] = Field(  # type: ignore[assignment]
+        default=None, description="Replaces the whole metadata object (it is not merged)."
+    )
+    sample_id: int | None = Field(
+        default=None, description="Accepted only when equal to the path id."
+    )
+    detail_note_content: Annotated[CleanText, Field(max_length=100_000)] | None = Field(
+        default=None, description="Creates, changes or (with null) removes the detail note."
+    )
+
+    _no_null = field_validator("sample_name", "substrate", "sample_metadata", mode="before")(
+        _reject_null
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"sample_name": "BaTiO3 (001) on SrTiO3", "detail_note_content": "Anneal at 700 C."}
+            ]
+        }
+    )
+
+
+class ParseRequest(_Input):
+    prompt: Annotated[CleanText, Field(min_length=1, max_length=2000)] = Field(
+        description="A stack written film first, substrate last.",
+        examples=["10 nm BaTiO3 (001) / SrTiO3 on Si"],
+    )
+
+
+class PhysicalSampleCreate(_Input):
+    name: Name = Field(description="Name of the grown sample.", examples=["2026-11-30 run 3"])
+    sample_id: MaterialId | None = Field(default=None, description="Target material it realises.")
+    physical_sample_metadata: dict[str, Any] | None = Field(default=None)
+
+
+class PhysicalSampleUpdate(_Input):
+    name: Name = Field(default=None)  # type: ignore[assignment]
+    sample_id: MaterialId | None = Field(default=None)
+    physical_sample_metadata: dict[str, Any] = Field(default=None)  # type: ignore[assignment]
+    detail_note_content: Annotated[CleanText, Field(max_length=100_000)] | None = None
+
+    _no_null = field_validator("name", "physical_sample_metadata", mode="before")(_reject_null)
+
+
+class TargetMaterialLink(_Input):
+    target_material_id: MaterialId | None = Field(
+        description="The target material to link, or null to unlink."
+    )
+
+
+# --------------------------------------------------------------------------------- outputs
+
+
+class Material(BaseModel):
+    """A target material, as create and update return it."""
+
+    sample_id: int
+    sample_name: str
+    substrate: str
+    sample_metadata: dict[str, Any]
+    detail_notes_id: str | None
+    user_id: str = Field(description="Id of the owning user.")
+    version: str = Field(description="filmstack version that wrote the record.")
+    last_updated: str = Field(description="ISO 8601, UTC, ending in Z.")
+
+
+class OrientationIndices(BaseModel):
+    kind: str = Field(description="plane, direction, plane_family or direction_family.")
+    indices: list[int] = Field(description="3 Miller or 4 Miller-Bravais indices.")
+
+
+class Layer(BaseModel):
+    id: int = Field(description="Row id of the layer.")
+    layer_id: int = Field(description="Position: 1 sits on the substrate.")
+    sample_id: int
+    composition_string: str | None
+    element_dict: ElementDict | None
+    orientation: str | None
+    space_group: str | None = Field(description="Canonical short symbol of the standard setting.")
+    mp_id: str | None
+    thickness_nm: float | None = Field(default=None, description="Extension: nanometres.")
+    space_group_number: int | None = Field(default=None, description="Extension.")
+    space_group_input: str | None = Field(default=None, description="Extension: as typed.")
+    orientation_indices: OrientationIndices | None = Field(default=None, description="Extension.")
+
+
+class MaterialRow(BaseModel):
+    """One row of GET /target-materials/: a layer flattened with its material."""
+
+    id: int = Field(description="Equals sample_id.")
+    layer_row_id: int | None
+    layer_id: int | None
+    sample_id: int
+    composition_string: str | None
+    element_dict: ElementDict | None
+    orientation: str | None
+    space_group: str | None
+    mp_id: str | None
+    thickness_nm: float | None = None
+    space_group_number: int | None = None
+    space_group_input: str | None = None
+    orientation_indices: OrientationIndices | None = None
+    sample_name: str
+    substrate: str
+    sample_metadata: dict[str, Any]
+    detail_notes_id: str | None
+    user_id: str
+    version: str
+    last_updated: str
+    user_name: str
+    detail_note_content: str | None
+
+
+class MaterialDetail(Material):
+    """Extension: one target material with its layers nested."""
+
+    created_at: str
+    user_name: str
+    detail_note_content: str | None
+    layers: list[Layer]
+
+
+class ParsedLayer(BaseModel):
+    formula: str
+    orientation: str | None
+    space_group: str | None
+    thickness_nm: float | None = Field(default=None, description="Extension: nanometres.")
+
+
+class ParseResult(BaseModel):
+    material_name: str
+    substrate: str = Field(description='"" when the text names none.')
+    layers: list[ParsedLayer] = Field(description="Topmost first, as the public API returns them.")
+    substrate_orientation: str | None = Field(default=None, description="Extension.")
+
+
+class DetailNoteOut(BaseModel):
+    content: str
+    last_updated: str
+
+
+class PhysicalSample(BaseModel):
+    id: str
+    name: str
+    created_datetime: str
+    last_updated: str
+    version: str
+    user_id: str
+    sample_id: int | None
+    growth_instrument_id: str | None = None
+    detail_notes_id: str | None
+    physical_sample_metadata: dict[str, Any]
+
+
+class PhysicalSampleRow(PhysicalSample):
+    owner_id: str
+    owner_name: str
+    num_data_items: int = 0
+    growth_instrument: Any = None
+    projects: list[Any] = Field(default_factory=list)
+    detail_notes: DetailNoteOut | None
+    target_material: Material | None
+
+
+class ApiKeyInfo(BaseModel):
+    id: int
+    prefix: str = Field(description="First characters of the key, to recognise it.")
+    organization: str
+    user: str
+    scopes: list[str]
+    created_at: str
+    revoked_at: str | None
+
+
+class NewApiKey(ApiKeyInfo):
+    key: str = Field(description="The key itself; shown only this once.")
+
+
+class ApiKeyCreate(_Input):
+    user: Name = Field(description="User in the caller's organization; created when missing.")
+    scopes: list[str] = Field(default_factory=lambda: ["read", "write", "delete"])
+
+
+class Health(BaseModel):
+    status: str
+    database: str

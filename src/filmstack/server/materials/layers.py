@@ -1,0 +1,99 @@
+"""Turn layer inputs into stored columns, through the chemistry package."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from filmstack.chemistry import (
+    ChemistryError,
+    check_element_dict,
+    normalize_mp_id,
+    parse_formula,
+    parse_orientation,
+    parse_space_group,
+)
+from filmstack.schemas import LayerFields
+from filmstack.server.errors import problem
+
+Loc = Sequence[str | int]
+
+# Columns a layer input may set, and the columns each one's canonical form fills.
+CHANGEABLE = (
+    "composition_string",
+    "element_dict",
+    "orientation",
+    "space_group",
+    "mp_id",
+    "thickness_nm",
+)
+
+
+def layer_columns(
+    fields: LayerFields,
+    loc: Loc,
+    problems: list[dict[str, Any]],
+    *,
+    sent: set[str] | None = None,
+    current: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Column values for the fields that were sent; problems are appended, not raised.
+
+    `current` holds the stored composition when patching, so that an element_dict sent alone
+    is checked against the formula already stored.
+    """
+    sent = fields.model_fields_set & set(CHANGEABLE) if sent is None else sent
+    out: dict[str, Any] = {}
+
+    def fail(field: str, err: ChemistryError) -> None:
+        problems.append(problem([*loc, field], str(err), getattr(fields, field)))
+
+    if "composition_string" in sent:
+        text = fields.composition_string
+        if text is None:
+            out.update(composition_string=None)
+            if "element_dict" not in sent:
+                out["element_dict"] = None
+        else:
+            try:
+                formula = parse_formula(text)
+                out.update(composition_string=formula.text, element_dict=formula.element_dict)
+            except ChemistryError as err:
+                fail("composition_string", err)
+    if "element_dict" in sent:
+        if fields.element_dict is None:
+            out["element_dict"] = None
+        else:
+            composition = out.get("composition_string", (current or {}).get("composition_string"))
+            try:
+                out["element_dict"] = check_element_dict(fields.element_dict, composition)
+            except ChemistryError as err:
+                fail("element_dict", err)
+    if "orientation" in sent:
+        if fields.orientation is None:
+            out.update(orientation=None, orientation_indices=None)
+        else:
+            try:
+                orientation = parse_orientation(fields.orientation)
+                out.update(orientation=orientation.text, orientation_indices=orientation.as_dict())
+            except ChemistryError as err:
+                fail("orientation", err)
+    if "space_group" in sent:
+        if fields.space_group is None:
+            out.update(space_group=None, space_group_number=None, space_group_input=None)
+        else:
+            try:
+                group = parse_space_group(fields.space_group)
+                out.update(
+                    space_group=group.symbol,
+                    space_group_number=group.number,
+                    space_group_input=group.input,
+                )
+            except ChemistryError as err:
+                fail("space_group", err)
+    if "mp_id" in sent:
+        try:
+            out["mp_id"] = None if fields.mp_id is None else normalize_mp_id(fields.mp_id)
+        except ChemistryError as err:
+            fail("mp_id", err)
+    if "thickness_nm" in sent:
+        out["thickness_nm"] = fields.thickness_nm
+    return out

@@ -1,0 +1,205 @@
+"""GET /target-materials/: flattened rows, streamed whole or paged by keyset."""
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from filmstack.server.accounts.models import User
+from filmstack.server.db import Database
+from filmstack.server.errors import InvalidInput
+from filmstack.server.materials.models import DetailNote, Layer, MaterialElement, TargetMaterial
+from filmstack.server.materials.service import iso
+
+_ELEMENTS: frozenset[str] | None = None
+
+
+def _known_elements() -> frozenset[str]:
+    global _ELEMENTS
+    if _ELEMENTS is None:
+        from pymatgen.core.periodic_table import Element
+
+        _ELEMENTS = frozenset(e.symbol for e in Element)
+    return _ELEMENTS
+
+
+@dataclass(frozen=True)
+class Filters:
+    organization_id: int
+    substrate: str | None = None
+    name: str | None = None
+    elements: tuple[str, ...] = field(default_factory=tuple)
+
+
+def parse_elements(values: Sequence[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for raw in values:
+        for part in raw.split(","):
+            symbol = part.strip()
+            symbol = symbol[:1].upper() + symbol[1:].lower()
+            if symbol not in _known_elements():
+                raise InvalidInput.at(
+                    ["query", "element"], f"{part.strip()!r} is not a chemical element symbol", raw
+                )
+            if symbol not in out:
+                out.append(symbol)
+    return tuple(out)
+
+
+def encode_cursor(after_id: int) -> str:
+    return base64.urlsafe_b64encode(f"v1:{after_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        version, _, value = text.partition(":")
+        if version == "v1" and value.isdigit() and int(value) < 2**63:
+            return int(value)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise InvalidInput.at(
+        ["query", "cursor"], "not a cursor this server issued; use the X-Next-Cursor header", cursor
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filtered_ids(filters: Filters) -> Select[tuple[int]]:
+    """Material ids matching the filters, in id order. Element search reads the element index."""
+    m = TargetMaterial
+    query = select(m.id).where(m.organization_id == filters.organization_id)
+    if filters.elements:
+        first, *rest = filters.elements
+        e0 = MaterialElement
+        query = query.join(
+            e0,
+            and_(
+                e0.target_material_id == m.id,
+                e0.organization_id == filters.organization_id,
+                e0.element == first,
+            ),
+        )
+        for symbol in rest:
+            other = aliased(MaterialElement)
+            query = query.where(
+                exists().where(other.target_material_id == m.id, other.element == symbol)
+            )
+    if filters.substrate is not None:
+        query = query.where(m.substrate == filters.substrate)
+    if filters.name:
+        pattern = f"%{_escape_like(filters.name.lower())}%"
+        query = query.where(func.lower(m.sample_name).like(pattern, escape="\\"))
+    return query.order_by(m.id)
+
+
+_ROW_COLUMNS = (
+    TargetMaterial.id,
+    TargetMaterial.sample_name,
+    TargetMaterial.substrate,
+    TargetMaterial.sample_metadata,
+    TargetMaterial.detail_note_id,
+    TargetMaterial.user_id,
+    TargetMaterial.version,
+    TargetMaterial.last_updated,
+    User.name,
+    DetailNote.content,
+    Layer.id,
+    Layer.position,
+    Layer.composition_string,
+    Layer.element_dict,
+    Layer.orientation,
+    Layer.space_group,
+    Layer.mp_id,
+    Layer.thickness_nm,
+    Layer.space_group_number,
+    Layer.space_group_input,
+    Layer.orientation_indices,
+)
+
+
+def _rows_query(material_ids: Select[tuple[int]] | list[int]) -> Select[Any]:
+    m = TargetMaterial
+    query = (
+        select(*_ROW_COLUMNS)
+        .join(User, User.id == m.user_id)
+        .outerjoin(DetailNote, DetailNote.id == m.detail_note_id)
+        .outerjoin(Layer, Layer.target_material_id == m.id)
+        .order_by(m.id, Layer.position)
+    )
+    if isinstance(material_ids, list):
+        return query.where(m.id.in_(material_ids))
+    return query.where(m.id.in_(material_ids.scalar_subquery()))
+
+
+def row_out(r: Sequence[Any]) -> dict[str, Any]:
+    """One flattened row: the layer's fields, then the material's, as the public API lists them."""
+    return {
+        "id": r[0],
+        "layer_row_id": r[10],
+        "layer_id": r[11],
+        "sample_id": r[0],
+        "composition_string": r[12],
+        "element_dict": r[13],
+        "orientation": r[14],
+        "space_group": r[15],
+        "mp_id": r[16],
+        "thickness_nm": r[17],
+        "space_group_number": r[18],
+        "space_group_input": r[19],
+        "orientation_indices": r[20],
+        "sample_name": r[1],
+        "substrate": r[2],
+        "sample_metadata": r[3] or {},
+        "detail_notes_id": r[4],
+        "user_id": r[5],
+        "version": r[6],
+        "last_updated": iso(r[7]),
+        "user_name": r[8],
+        "detail_note_content": r[9],
+    }
+
+
+def _dumps(row: dict[str, Any]) -> str:
+    return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+
+
+def stream_all(db: Database, filters: Filters, batch: int = 1000) -> Iterator[bytes]:
+    """The whole array, read from a server-side cursor: memory does not grow with the rows."""
+    with db.session(write=False) as session:
+        result = session.execute(
+            _rows_query(_filtered_ids(filters)),
+            execution_options={"stream_results": True, "yield_per": batch},
+        )
+        yield b"["
+        first = True
+        for chunk in result.partitions():
+            text = ",".join(_dumps(row_out(r)) for r in chunk)
+            if not text:
+                continue
+            yield (text if first else "," + text).encode()
+            first = False
+        yield b"]"
+
+
+def page(
+    session: Session, filters: Filters, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of `limit` materials (never splitting one's layers) and the next cursor."""
+    ids_query = _filtered_ids(filters)
+    if cursor is not None:
+        ids_query = ids_query.where(TargetMaterial.id > decode_cursor(cursor))
+    ids = list(session.scalars(ids_query.limit(limit + 1)))
+    next_cursor = encode_cursor(ids[limit - 1]) if len(ids) > limit else None
+    ids = ids[:limit]
+    if not ids:
+        return [], None
+    rows = [row_out(r) for r in session.execute(_rows_query(ids))]
+    return rows, next_cursor

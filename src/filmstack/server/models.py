@@ -1,0 +1,20 @@
+"""Every ORM model, imported once so the metadata is complete (Alembic and tests use it)."""
+
+from filmstack.server.accounts.models import ApiKey, Organization, User
+from filmstack.server.db import Base
+from filmstack.server.materials.models import DetailNote, Layer, MaterialElement, TargetMaterial
+from filmstack.server.samples.models import PhysicalSample
+
+metadata = Base.metadata
+
+__all__ = [
+    "ApiKey",
+    "DetailNote",
+    "Layer",
+    "MaterialElement",
+    "Organization",
+    "PhysicalSample",
+    "TargetMaterial",
+    "User",
+    "metadata",
+]

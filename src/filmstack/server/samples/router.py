@@ -1,0 +1,63 @@
+"""HTTP for physical samples."""
+
+from typing import Any
+
+from filmstack.schemas import (
+    PhysicalSample,
+    PhysicalSampleCreate,
+    PhysicalSampleRow,
+    PhysicalSampleUpdate,
+    TargetMaterialLink,
+)
+from filmstack.server.deps import ReadKey, SessionDep, SettingsDep, WriteKey
+from filmstack.server.routing import SlashRouter
+from filmstack.server.samples import service
+
+router = SlashRouter(prefix="/physical_samples", tags=["physical samples"])
+NOT_FOUND = {
+    404: {"description": "No such physical sample (or target material) in your organization."}
+}
+
+
+@router.post("/", response_model=PhysicalSample, responses=NOT_FOUND)
+def create_sample(
+    body: PhysicalSampleCreate, session: SessionDep, principal: WriteKey, settings: SettingsDep
+) -> dict[str, Any]:
+    """Record a grown sample, optionally linked to the target material it realises."""
+    return service.sample_out(service.create_sample(session, principal, body, settings))
+
+
+@router.get("/", response_model=list[PhysicalSampleRow])
+def list_samples(session: SessionDep, principal: ReadKey) -> list[dict[str, Any]]:
+    """Every physical sample of the organization, with owner, note and linked material."""
+    return service.list_samples(session, principal)
+
+
+@router.get("/{physical_sample_id}", response_model=PhysicalSample, responses=NOT_FOUND)
+def get_sample(physical_sample_id: str, session: SessionDep, principal: ReadKey) -> dict[str, Any]:
+    return service.sample_out(service.get_sample(session, principal, physical_sample_id))
+
+
+@router.patch("/{physical_sample_id}", response_model=PhysicalSample, responses=NOT_FOUND)
+def update_sample(
+    physical_sample_id: str,
+    body: PhysicalSampleUpdate,
+    session: SessionDep,
+    principal: WriteKey,
+    settings: SettingsDep,
+) -> dict[str, Any]:
+    sample = service.get_sample(session, principal, physical_sample_id, for_update=True)
+    return service.sample_out(service.update_sample(session, principal, sample, body, settings))
+
+
+@router.patch(
+    "/{physical_sample_id}/target_material", response_model=PhysicalSample, responses=NOT_FOUND
+)
+def link_target_material(
+    physical_sample_id: str, body: TargetMaterialLink, session: SessionDep, principal: WriteKey
+) -> dict[str, Any]:
+    """Point the sample at a target material, or unlink it with null."""
+    sample = service.get_sample(session, principal, physical_sample_id, for_update=True)
+    return service.sample_out(
+        service.link_sample(session, principal, sample, body.target_material_id)
+    )

@@ -1,0 +1,149 @@
+"""Physical samples: create, read, change and link to a target material."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from filmstack import __version__
+from filmstack.schemas import PhysicalSampleCreate, PhysicalSampleUpdate
+from filmstack.server.accounts.models import User
+from filmstack.server.accounts.service import Principal
+from filmstack.server.config import Settings
+from filmstack.server.db import utcnow
+from filmstack.server.errors import NotFound
+from filmstack.server.materials.models import DetailNote, TargetMaterial
+from filmstack.server.materials.service import get_material, iso, material_out, set_detail_note
+from filmstack.server.samples.models import PhysicalSample
+from filmstack.server.validation import check_json_object
+
+
+def get_sample(
+    session: Session, principal: Principal, sample_id: str, *, for_update: bool = False
+) -> PhysicalSample:
+    try:
+        key = str(uuid.UUID(sample_id))
+    except ValueError:
+        raise NotFound(f"Physical sample {sample_id} not found") from None
+    query = select(PhysicalSample).where(
+        PhysicalSample.id == key, PhysicalSample.organization_id == principal.organization_id
+    )
+    if for_update:
+        query = query.with_for_update()
+    sample = session.scalar(query)
+    if sample is None:
+        raise NotFound(f"Physical sample {sample_id} not found")
+    return sample
+
+
+def _metadata(value: dict[str, Any] | None, settings: Settings) -> dict[str, Any]:
+    if value is None:
+        return {}
+    return check_json_object(
+        value,
+        ["body", "physical_sample_metadata"],
+        max_bytes=settings.max_metadata_bytes,
+        max_depth=settings.max_metadata_depth,
+    )
+
+
+def _link(session: Session, principal: Principal, material_id: int | None) -> int | None:
+    """A link may only point at a material of the caller's organization (else 404)."""
+    if material_id is None:
+        return None
+    return get_material(session, principal, material_id).id
+
+
+def create_sample(
+    session: Session, principal: Principal, body: PhysicalSampleCreate, settings: Settings
+) -> PhysicalSample:
+    sample = PhysicalSample(
+        organization_id=principal.organization_id,
+        user_id=principal.user_id,
+        name=body.name,
+        target_material_id=_link(session, principal, body.sample_id),
+        physical_sample_metadata=_metadata(body.physical_sample_metadata, settings),
+        version=__version__,
+    )
+    session.add(sample)
+    session.flush()
+    return sample
+
+
+def update_sample(
+    session: Session,
+    principal: Principal,
+    sample: PhysicalSample,
+    body: PhysicalSampleUpdate,
+    settings: Settings,
+) -> PhysicalSample:
+    changes = body.model_dump(exclude_unset=True)
+    if "name" in changes:
+        sample.name = changes["name"]
+    if "sample_id" in changes:
+        sample.target_material_id = _link(session, principal, changes["sample_id"])
+    if "physical_sample_metadata" in changes:
+        sample.physical_sample_metadata = _metadata(changes["physical_sample_metadata"], settings)
+    if "detail_note_content" in changes:
+        sample.detail_note_id = set_detail_note(
+            session, sample.organization_id, sample.detail_note_id, changes["detail_note_content"]
+        )
+    sample.last_updated = utcnow()
+    session.flush()
+    return sample
+
+
+def link_sample(
+    session: Session, principal: Principal, sample: PhysicalSample, material_id: int | None
+) -> PhysicalSample:
+    sample.target_material_id = _link(session, principal, material_id)
+    sample.last_updated = utcnow()
+    session.flush()
+    return sample
+
+
+def sample_out(sample: PhysicalSample) -> dict[str, Any]:
+    return {
+        "id": sample.id,
+        "name": sample.name,
+        "created_datetime": iso(sample.created_datetime),
+        "last_updated": iso(sample.last_updated),
+        "version": sample.version,
+        "user_id": sample.user_id,
+        "sample_id": sample.target_material_id,
+        "growth_instrument_id": None,
+        "detail_notes_id": sample.detail_note_id,
+        "physical_sample_metadata": sample.physical_sample_metadata or {},
+    }
+
+
+def list_samples(session: Session, principal: Principal) -> list[dict[str, Any]]:
+    """Rows as the public service lists them, in one query (no query per row)."""
+    query = (
+        select(PhysicalSample, User.name, DetailNote, TargetMaterial)
+        .join(User, User.id == PhysicalSample.user_id)
+        .outerjoin(DetailNote, DetailNote.id == PhysicalSample.detail_note_id)
+        .outerjoin(TargetMaterial, TargetMaterial.id == PhysicalSample.target_material_id)
+        .where(PhysicalSample.organization_id == principal.organization_id)
+        .order_by(PhysicalSample.created_datetime, PhysicalSample.id)
+    )
+    rows = []
+    for sample, owner_name, note, material in session.execute(query):
+        rows.append(
+            {
+                **sample_out(sample),
+                "owner_id": sample.user_id,
+                "owner_name": owner_name,
+                "num_data_items": 0,
+                "growth_instrument": None,
+                "projects": [],
+                "detail_notes": (
+                    {"content": note.content, "last_updated": iso(note.last_updated)}
+                    if note
+                    else None
+                ),
+                "target_material": material_out(material) if material else None,
+            }
+        )
+    return rows

@@ -1,0 +1,134 @@
+"""Filters and keyset paging of GET /target-materials/."""
+
+import httpx
+import pytest
+
+STACKS = [
+    ("BTO film", "SrTiO3", ["BaTiO3", "SrRuO3"]),
+    ("GaN on sapphire", "Al2O3", ["GaN"]),
+    ("LAO/STO 100%", "SrTiO3", ["LaAlO3"]),
+    ("bare", "Si", []),
+    ("AlGaN HEMT", "SiC", ["Al0.3Ga0.7N", "GaN"]),
+]
+
+
+@pytest.fixture
+def seeded(api: httpx.Client) -> dict[str, int]:
+    ids = {}
+    for name, substrate, formulas in STACKS:
+        body = {
+            "sample": {"sample_name": name, "substrate": substrate},
+            "layers": [
+                {"layer_id": i + 1, "composition_string": f} for i, f in enumerate(formulas)
+            ],
+        }
+        ids[name] = api.post("/target-materials/", json=body).json()["sample_id"]
+    return ids
+
+
+def names(rows: list[dict]) -> list[str]:  # type: ignore[type-arg]
+    out: list[str] = []
+    for row in rows:
+        if not out or out[-1] != row["sample_name"]:
+            out.append(row["sample_name"])
+    return out
+
+
+def test_filter_by_substrate_and_name(api: httpx.Client, seeded: dict[str, int]) -> None:
+    assert names(api.get("/target-materials/", params={"substrate": "SrTiO3"}).json()) == [
+        "BTO film",
+        "LAO/STO 100%",
+    ]
+    assert names(api.get("/target-materials/", params={"name": "gan"}).json()) == [
+        "GaN on sapphire",
+        "AlGaN HEMT",
+    ]
+    # LIKE wildcards in the search text are literal.
+    assert names(api.get("/target-materials/", params={"name": "100%"}).json()) == ["LAO/STO 100%"]
+    assert api.get("/target-materials/", params={"name": "_"}).json() == []
+
+
+def test_element_search_needs_every_element(api: httpx.Client, seeded: dict[str, int]) -> None:
+    assert names(api.get("/target-materials/", params={"element": "Ga"}).json()) == [
+        "GaN on sapphire",
+        "AlGaN HEMT",
+    ]
+    assert names(
+        api.get("/target-materials/", params=[("element", "Ga"), ("element", "Al")]).json()
+    ) == ["AlGaN HEMT"]
+    assert names(api.get("/target-materials/", params={"element": "ru"}).json()) == ["BTO film"]
+    both = api.get("/target-materials/", params=[("element", "Ga"), ("element", "Ba")]).json()
+    assert both == []
+    rows = api.get("/target-materials/", params={"element": "Sr"}).json()
+    # every layer of a matching material comes back, not only the matching layer
+    assert [(r["sample_name"], r["layer_id"]) for r in rows] == [("BTO film", 1), ("BTO film", 2)]
+
+
+def test_element_search_follows_stack_changes(api: httpx.Client, seeded: dict[str, int]) -> None:
+    mid = seeded["bare"]
+    assert (
+        api.post(
+            "/target-materials/layers/",
+            json={"sample_id": mid, "layer_id": 1, "composition_string": "MoS2"},
+        ).status_code
+        == 200
+    )
+    assert names(api.get("/target-materials/", params={"element": "Mo"}).json()) == ["bare"]
+    api.patch(
+        "/target-materials/layers/",
+        json={"sample_id": mid, "layer_id": 1, "composition_string": "WSe2"},
+    )
+    assert api.get("/target-materials/", params={"element": "Mo"}).json() == []
+    assert names(api.get("/target-materials/", params={"element": "W"}).json()) == ["bare"]
+    api.delete(f"/target-materials/{mid}/layers/1")
+    assert api.get("/target-materials/", params={"element": "W"}).json() == []
+
+
+def test_unknown_element_is_422_naming_the_parameter(api: httpx.Client) -> None:
+    response = api.get("/target-materials/", params={"element": "Xy"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "element"]
+
+
+def test_keyset_pages_cover_everything_once_and_never_split_a_material(
+    api: httpx.Client, seeded: dict[str, int]
+) -> None:
+    everything = api.get("/target-materials/").json()
+    seen: list[dict] = []  # type: ignore[type-arg]
+    cursor = None
+    pages = 0
+    while True:
+        params: dict[str, object] = {"limit": 2}
+        if cursor:
+            params["cursor"] = cursor
+        response = api.get("/target-materials/", params=params)
+        assert response.status_code == 200
+        rows = response.json()
+        assert len({r["sample_id"] for r in rows}) <= 2
+        seen.extend(rows)
+        pages += 1
+        cursor = response.headers.get("X-Next-Cursor")
+        if not cursor:
+            break
+    assert pages == 3
+    assert seen == everything
+
+
+def test_paging_combines_with_filters(api: httpx.Client, seeded: dict[str, int]) -> None:
+    first = api.get("/target-materials/", params={"element": "Ga", "limit": 1})
+    assert names(first.json()) == ["GaN on sapphire"]
+    second = api.get(
+        "/target-materials/",
+        params={"element": "Ga", "limit": 1, "cursor": first.headers["X-Next-Cursor"]},
+    )
+    assert names(second.json()) == ["AlGaN HEMT"]
+    assert "X-Next-Cursor" not in second.headers
+
+
+@pytest.mark.parametrize(
+    "params", [{"limit": 0}, {"limit": 1001}, {"limit": "x"}, {"limit": 5, "cursor": "garbage!"}]
+)
+def test_bad_paging_parameters_are_422(api: httpx.Client, params: dict) -> None:  # type: ignore[type-arg]
+    response = api.get("/target-materials/", params=params)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][0] == "query"

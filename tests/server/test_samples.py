@@ -1,0 +1,58 @@
+"""Physical samples and their link to target materials."""
+
+import uuid
+
+import httpx
+
+
+def test_physical_sample_lifecycle_and_public_list_shape(api: httpx.Client) -> None:
+    mid = api.post(
+        "/target-materials/", json={"sample": {"sample_name": "BTO", "substrate": "STO"}}
+    ).json()["sample_id"]
+    created = api.post(
+        "/physical_samples/", json={"name": "run 7", "physical_sample_metadata": {"T": 650}}
+    )
+    assert created.status_code == 200, created.text
+    sample = created.json()
+    uuid.UUID(sample["id"])
+    assert sample["sample_id"] is None and sample["growth_instrument_id"] is None
+    assert sample["physical_sample_metadata"] == {"T": 650}
+
+    linked = api.patch(
+        f"/physical_samples/{sample['id']}/target_material", json={"target_material_id": mid}
+    )
+    assert linked.status_code == 200 and linked.json()["sample_id"] == mid
+    noted = api.patch(f"/physical_samples/{sample['id']}", json={"detail_note_content": "cracked"})
+    assert noted.json()["detail_notes_id"]
+
+    rows = api.get("/physical_samples/").json()
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["owner_name"] == "alice" and row["owner_id"] == sample["user_id"]
+    assert row["num_data_items"] == 0 and row["projects"] == [] and row["growth_instrument"] is None
+    assert row["detail_notes"]["content"] == "cracked"
+    assert row["target_material"]["sample_id"] == mid
+    assert row["target_material"]["sample_name"] == "BTO"
+
+
+def test_link_key_is_required_and_null_unlinks(api: httpx.Client) -> None:
+    mid = api.post(
+        "/target-materials/", json={"sample": {"sample_name": "x", "substrate": "Si"}}
+    ).json()["sample_id"]
+    sid = api.post("/physical_samples", json={"name": "s", "sample_id": mid}).json()["id"]
+    missing = api.patch(f"/physical_samples/{sid}/target_material", json={})
+    assert missing.status_code == 422
+    assert missing.json()["detail"][0]["loc"] == ["body", "target_material_id"]
+    unlinked = api.patch(
+        f"/physical_samples/{sid}/target_material", json={"target_material_id": None}
+    )
+    assert unlinked.json()["sample_id"] is None
+
+
+def test_deleting_a_material_unlinks_its_physical_samples(api: httpx.Client) -> None:
+    mid = api.post(
+        "/target-materials/", json={"sample": {"sample_name": "x", "substrate": "Si"}}
+    ).json()["sample_id"]
+    sid = api.post("/physical_samples/", json={"name": "s", "sample_id": mid}).json()["id"]
+    assert api.delete(f"/target-materials/{mid}").status_code == 204
+    assert api.get(f"/physical_samples/{sid}").json()["sample_id"] is None
