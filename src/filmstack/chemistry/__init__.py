@@ -9,15 +9,20 @@ from .formulas import Formula, check_element_dict, parse_formula
 from .mpids import normalize_mp_id
 from .orientations import Orientation, parse_orientation
 from .spacegroups import SpaceGroup, parse_space_group
+from .stacks import ParsedLayer, ParsedStack, parse_stack, stack_to_create_body
 
 __all__ = [
     "ChemistryError",
     "Formula",
     "Orientation",
+    "ParsedLayer",
+    "ParsedStack",
     "SpaceGroup",
     "check_element_dict",
     "normalize_mp_id",
     "parse_formula",
     "parse_orientation",
     "parse_space_group",
+    "parse_stack",
+    "stack_to_create_body",
 ]
