@@ -143,8 +143,9 @@ class MaterialCreate(_Input):
 class MaterialUpdate(_Input):
     sample_name: Name = Field(default=None, description="New name.")  # type: ignore[assignment]
     substrate: Name = Field(default=None, description="New substrate.")  # type: ignore[assignment]
-    sample_metadata: dict[str, Any] = Field(  # type: ignore[assignment]
-        default=None, description="Replaces the whole metadata object (it is not merged)."
+    sample_metadata: dict[str, Any] = Field(
+        default=None,  # type: ignore[arg-type]
+        description="Replaces the whole metadata object (it is not merged).",
     )
     sample_id: int | None = Field(
         default=None, description="Accepted only when equal to the path id."
@@ -182,7 +183,7 @@ class PhysicalSampleCreate(_Input):
 class PhysicalSampleUpdate(_Input):
     name: Name = Field(default=None)  # type: ignore[assignment]
     sample_id: MaterialId | None = Field(default=None)
-    physical_sample_metadata: dict[str, Any] = Field(default=None)  # type: ignore[assignment]
+    physical_sample_metadata: dict[str, Any] = Field(default=None)  # type: ignore[arg-type]
     detail_note_content: Annotated[CleanText, Field(max_length=100_000)] | None = None
 
     _no_null = field_validator("name", "physical_sample_metadata", mode="before")(_reject_null)

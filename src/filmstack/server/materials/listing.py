@@ -10,22 +10,12 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
+from filmstack.chemistry.elements import ELEMENT_SYMBOLS
 from filmstack.server.accounts.models import User
 from filmstack.server.db import Database
 from filmstack.server.errors import InvalidInput
 from filmstack.server.materials.models import DetailNote, Layer, MaterialElement, TargetMaterial
 from filmstack.server.materials.service import iso
-
-_ELEMENTS: frozenset[str] | None = None
-
-
-def _known_elements() -> frozenset[str]:
-    global _ELEMENTS
-    if _ELEMENTS is None:
-        from pymatgen.core.periodic_table import Element
-
-        _ELEMENTS = frozenset(e.symbol for e in Element)
-    return _ELEMENTS
 
 
 @dataclass(frozen=True)
@@ -42,7 +32,7 @@ def parse_elements(values: Sequence[str]) -> tuple[str, ...]:
         for part in raw.split(","):
             symbol = part.strip()
             symbol = symbol[:1].upper() + symbol[1:].lower()
-            if symbol not in _known_elements():
+            if symbol not in ELEMENT_SYMBOLS:
                 raise InvalidInput.at(
                     ["query", "element"], f"{part.strip()!r} is not a chemical element symbol", raw
                 )
@@ -72,7 +62,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _filtered_ids(filters: Filters) -> Select[tuple[int]]:
+def _filtered_ids(filters: Filters) -> Select[int]:
     """Material ids matching the filters, in id order. Element search reads the element index."""
     m = TargetMaterial
     query = select(m.id).where(m.organization_id == filters.organization_id)
@@ -125,7 +115,7 @@ _ROW_COLUMNS = (
 )
 
 
-def _rows_query(material_ids: Select[tuple[int]] | list[int]) -> Select[Any]:
+def _rows_query(material_ids: Select[int] | list[int]) -> Select[Any]:
     m = TargetMaterial
     query = (
         select(*_ROW_COLUMNS)

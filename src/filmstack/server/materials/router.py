@@ -33,7 +33,9 @@ from filmstack.server.routing import SlashRouter
 
 router = SlashRouter(prefix="/target-materials", tags=["target materials"])
 
-NOT_FOUND = {404: {"description": "No such target material in your organization."}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such target material in your organization."}
+}
 
 STACK_EXAMPLE = [
     {"layer_id": 1, "composition_string": "SrTiO3", "orientation": "(001)", "thickness_nm": 20},

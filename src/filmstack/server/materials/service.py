@@ -125,7 +125,6 @@ def refresh_elements(session: Session, material: TargetMaterial) -> None:
                 for symbol in elements
             ],
         )
-    material.last_updated = utcnow()
 
 
 def create_material(
@@ -135,7 +134,10 @@ def create_material(
         body.sample.sample_metadata, ["body", "sample", "sample_metadata"], settings
     )
     rows = _stack_rows(body.layers, ["body", "layers"], settings)
+    now = utcnow()
     material = TargetMaterial(
+        created_at=now,
+        last_updated=now,
         organization_id=principal.organization_id,
         user_id=principal.user_id,
         sample_name=body.sample.sample_name,
@@ -200,6 +202,7 @@ def replace_stack(
 ) -> None:
     rows = _stack_rows(layers, ["body"], settings)
     _write_stack(session, material, rows)
+    material.last_updated = utcnow()
     session.flush()
 
 
@@ -233,6 +236,7 @@ def add_layer(
     session.add(layer)
     session.flush()
     refresh_elements(session, material)
+    material.last_updated = utcnow()
     session.flush()
     return layer
 
@@ -257,6 +261,7 @@ def update_layer(session: Session, principal: Principal, body: LayerUpdate) -> L
         setattr(layer, column, value)
     session.flush()
     refresh_elements(session, material)
+    material.last_updated = utcnow()
     session.flush()
     return layer
 
@@ -268,6 +273,7 @@ def delete_layer(session: Session, material: TargetMaterial, position: int) -> N
     session.delete(layer)
     session.flush()
     refresh_elements(session, material)
+    material.last_updated = utcnow()
 
 
 def delete_material(session: Session, material: TargetMaterial) -> None:

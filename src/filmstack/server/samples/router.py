@@ -14,7 +14,7 @@ from filmstack.server.routing import SlashRouter
 from filmstack.server.samples import service
 
 router = SlashRouter(prefix="/physical_samples", tags=["physical samples"])
-NOT_FOUND = {
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such physical sample (or target material) in your organization."}
 }
 

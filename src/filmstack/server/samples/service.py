@@ -58,7 +58,10 @@ def _link(session: Session, principal: Principal, material_id: int | None) -> in
 def create_sample(
     session: Session, principal: Principal, body: PhysicalSampleCreate, settings: Settings
 ) -> PhysicalSample:
+    now = utcnow()
     sample = PhysicalSample(
+        created_datetime=now,
+        last_updated=now,
         organization_id=principal.organization_id,
         user_id=principal.user_id,
         name=body.name,
