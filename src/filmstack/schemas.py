@@ -168,6 +168,10 @@ class MaterialUpdate(_Input):
 
 
 class ParseRequest(_Input):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"prompt": "10 nm BaTiO3 (001) / SrTiO3 on Si"}]}
+    )
+
     prompt: Annotated[CleanText, Field(min_length=1, max_length=2000)] = Field(
         description="A stack written film first, substrate last.",
         examples=["10 nm BaTiO3 (001) / SrTiO3 on Si"],
@@ -175,12 +179,35 @@ class ParseRequest(_Input):
 
 
 class PhysicalSampleCreate(_Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "PLD run 2026-11-30 #3",
+                    "sample_id": 1,
+                    "physical_sample_metadata": {"T_C": 700, "pO2_mbar": 0.1},
+                }
+            ]
+        }
+    )
+
     name: Name = Field(description="Name of the grown sample.", examples=["2026-11-30 run 3"])
     sample_id: MaterialId | None = Field(default=None, description="Target material it realises.")
     physical_sample_metadata: dict[str, Any] | None = Field(default=None)
 
 
 class PhysicalSampleUpdate(_Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "PLD run 2026-11-30 #3 (annealed)",
+                    "detail_note_content": "Annealed 1 h at 500 C in O2.",
+                }
+            ]
+        }
+    )
+
     name: Name = Field(default=None)  # type: ignore[assignment]
     sample_id: MaterialId | None = Field(default=None)
     physical_sample_metadata: dict[str, Any] = Field(default=None)  # type: ignore[arg-type]
@@ -190,6 +217,8 @@ class PhysicalSampleUpdate(_Input):
 
 
 class TargetMaterialLink(_Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"target_material_id": 1}]})
+
     target_material_id: MaterialId | None = Field(
         description="The target material to link, or null to unlink."
     )
@@ -200,6 +229,23 @@ class TargetMaterialLink(_Input):
 
 class Material(BaseModel):
     """A target material, as create and update return it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "sample_id": 1,
+                    "sample_name": "BaTiO3 on Si",
+                    "substrate": "Si",
+                    "sample_metadata": {},
+                    "detail_notes_id": None,
+                    "user_id": "5163e286-27e2-49e6-9f98-77f833e90e8c",
+                    "version": "0.1.0",
+                    "last_updated": "2026-11-30T08:20:10.764426Z",
+                }
+            ]
+        }
+    )
 
     sample_id: int
     sample_name: str
@@ -275,6 +321,32 @@ class ParsedLayer(BaseModel):
 
 
 class ParseResult(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "material_name": "BaTiO3/SrTiO3 on Si",
+                    "substrate": "Si",
+                    "layers": [
+                        {
+                            "formula": "BaTiO3",
+                            "orientation": "(001)",
+                            "space_group": None,
+                            "thickness_nm": 10.0,
+                        },
+                        {
+                            "formula": "SrTiO3",
+                            "orientation": None,
+                            "space_group": None,
+                            "thickness_nm": None,
+                        },
+                    ],
+                    "substrate_orientation": None,
+                }
+            ]
+        }
+    )
+
     material_name: str
     substrate: str = Field(description='"" when the text names none.')
     layers: list[ParsedLayer] = Field(description="Topmost first, as the public API returns them.")
@@ -324,6 +396,10 @@ class NewApiKey(ApiKeyInfo):
 
 
 class ApiKeyCreate(_Input):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"user": "alice", "scopes": ["read", "write"]}]}
+    )
+
     user: Name = Field(description="User in the caller's organization; created when missing.")
     scopes: list[str] = Field(default_factory=lambda: ["read", "write", "delete"])
 
