@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from pymatgen.core import composition
 
-from filmstack.chemistry import ChemistryError, parse_formula
+from filmstack.chemistry import ChemistryError, parse_formula, parse_stack
 
 WORST_INPUTS = [
     "B" * 10_000,  # 10 kB of valid-looking symbols
@@ -65,3 +65,25 @@ def test_long_message_quotes_only_the_start_of_the_input() -> None:
     with pytest.raises(ChemistryError) as err:
         parse_formula("B" * 10_000)
     assert len(str(err.value)) < 200
+
+
+WORST_STACKS = [
+    "B" * 10_000,  # over the 2000-character limit
+    "(" * 999 + "Ba" + ")" * 999,  # nesting within the limit reaches the formula guard
+    "[" * 1000 + "]" * 1000,
+    "B" + " " * 1990 + "x",
+    "Si (" + " " * 1990 + ")",
+    "/" * 2000,
+    "Si/" * 600 + "Si",  # more parts than a stack may have layers
+    "Ba1e999 on SrTiO3",
+    "10 nm ((((Ba)))) / Si",
+    "[" + "Ba1e9/" * 300 + "Si]x10 on Si",
+    "1 nm " * 400,
+]
+
+
+@pytest.mark.parametrize("prompt", WORST_STACKS, ids=lambda t: repr(t[:24]))
+@pytest.mark.usefixtures("pymatgen_forbidden")
+def test_worst_stack_texts_are_refused_before_pymatgen(prompt: str) -> None:
+    with pytest.raises(ChemistryError):
+        parse_stack(prompt)

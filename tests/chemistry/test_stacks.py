@@ -213,6 +213,7 @@ def test_thickness_units_convert_to_nanometres(prompt: str, nm: float | None) ->
         ("YBa2Cu3O7-x on SrTiO3", "variable stoichiometry"),
         ("LNO on SrTiO3", "ambiguous"),
         ("(001) / Si", "names no material"),
+        ("Si film film / Si", "contains a space"),
         ("B" * 2001, "at most 2000"),
         ("Si/" * 600 + "Si", "at most 500 layers"),
     ],
