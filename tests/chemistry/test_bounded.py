@@ -7,7 +7,7 @@ it is ever constructed, so a rejection here proves the guard ran first. No timin
 from __future__ import annotations
 
 import pytest
-from pymatgen.core import composition
+from pymatgen.core import composition  # type: ignore[import-untyped]
 
 from filmstack.chemistry import ChemistryError, parse_formula, parse_stack
 

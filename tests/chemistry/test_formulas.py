@@ -8,7 +8,7 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pymatgen.core import Composition
+from pymatgen.core import Composition  # type: ignore[import-untyped]
 
 from filmstack.chemistry import ChemistryError, check_element_dict, parse_formula
 
@@ -318,7 +318,7 @@ def test_element_dict_agrees_with_pymatgen(text: str) -> None:
 
 
 def test_element_table_is_pymatgens() -> None:
-    from pymatgen.core.periodic_table import Element
+    from pymatgen.core.periodic_table import Element  # type: ignore[import-untyped]
 
     from filmstack.chemistry.elements import ELEMENT_SYMBOLS
 

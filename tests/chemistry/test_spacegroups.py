@@ -9,7 +9,7 @@ import spglib
 
 from filmstack.chemistry import ChemistryError, parse_space_group
 
-SPEC_SPELLINGS = [
+SPEC_SPELLINGS: list[tuple[str | int, str, int]] = [
     ("P4mm", "P4mm", 99),
     ("P 4 m m", "P4mm", 99),
     ("99", "P4mm", 99),
@@ -27,7 +27,7 @@ SPEC_SPELLINGS = [
     ("P2/m2/m2/m", "Pmmm", 47),
 ]
 
-LITERATURE = [
+LITERATURE: list[tuple[str | int, str, int]] = [
     ("Pnma", "Pnma", 62),  # orthorhombic perovskites (GdScO3, NdGaO3)
     ("Pbnm", "Pnma", 62),  # the same group in the setting most perovskite papers use
     ("R-3c", "R-3c", 167),  # sapphire, LaAlO3 at room temperature
