@@ -1,0 +1,674 @@
+"""The filmstack Python client: one method per endpoint, typed answers, one exception tree.
+
+    from filmstack import Client
+
+    with Client() as fs:                       # key and endpoint from the environment
+        material = fs.create_from_text("10 nm BaTiO3 (001) / SrTiO3 on Si")
+        frame = fs.list_target_materials(as_frame=True)
+
+Synchronous, built on httpx. Pass `transport=` to talk to an app in-process (tests do).
+"""
+
+import email.utils
+import enum
+import os
+import time
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, Self, overload
+
+import httpx
+
+from filmstack import __version__
+from filmstack.errors import ConfigurationError, TransportError, error_for_status
+from filmstack.schemas import (
+    ApiKeyInfo,
+    Health,
+    Layer,
+    LayerIn,
+    Material,
+    MaterialDetail,
+    MaterialRow,
+    NewApiKey,
+    ParseResult,
+    PhysicalSample,
+    PhysicalSampleRow,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd  # type: ignore[import-untyped, unused-ignore]
+
+DEFAULT_ENDPOINT = "http://127.0.0.1:8000/"
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+class _Unset(enum.Enum):
+    UNSET = "UNSET"
+
+
+UNSET = _Unset.UNSET
+"""Marks an argument as "leave unchanged" where None means "clear"."""
+
+LayerInput = LayerIn | Mapping[str, Any]
+
+
+# ------------------------------------------------------------------------ configuration
+
+
+def config_path() -> Path:
+    """Where `filmstack login` keeps endpoint and key: $FILMSTACK_CONFIG, else the XDG place."""
+    explicit = os.environ.get("FILMSTACK_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base).expanduser() / "filmstack" / "config.toml"
+
+
+def load_config() -> dict[str, str]:
+    """The saved login ({} when there is none or it cannot be read)."""
+    try:
+        with config_path().open("rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, str) and k in ("endpoint", "api_key")}
+
+
+def resolve_api_key(api_key: str | None = None) -> str | None:
+    """Argument, else FILMSTACK_API_KEY, else AS_API_KEY, else the saved login."""
+    for value in (
+        api_key,
+        os.environ.get("FILMSTACK_API_KEY"),
+        os.environ.get("AS_API_KEY"),
+        load_config().get("api_key"),
+    ):
+        if value and value.strip():
+            return value.strip()
+    return None
+
+
+def resolve_endpoint(endpoint: str | None = None) -> str:
+    """Argument, else FILMSTACK_ENDPOINT, else AS_API_ENDPOINT, else the saved login, else local."""
+    for value in (
+        endpoint,
+        os.environ.get("FILMSTACK_ENDPOINT"),
+        os.environ.get("AS_API_ENDPOINT"),
+        load_config().get("endpoint"),
+    ):
+        if value and value.strip():
+            value = value.strip()
+            return value if value.endswith("/") else value + "/"
+    return DEFAULT_ENDPOINT
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds a Retry-After header asks for (a number or an HTTP date); None if unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+# ------------------------------------------------------------------------------ client
+
+
+class Client:
+    """A connection to a filmstack server (or the public Atomscale service, for part 1 calls).
+
+    Args:
+        api_key: sent as X-API-KEY. Default: FILMSTACK_API_KEY, AS_API_KEY, then `filmstack login`.
+        endpoint: base URL. Default: FILMSTACK_ENDPOINT, AS_API_ENDPOINT, the login, then
+            http://127.0.0.1:8000/.
+        timeout: seconds (or an httpx.Timeout) for each request.
+        retries: how often an idempotent request is repeated after 429/502/503/504 or a network
+            error; creates are never repeated.
+        max_retry_wait: longest Retry-After (seconds) the client will wait; a longer one fails.
+        transport: an httpx transport, e.g. to call an app in-process.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        endpoint: str | None = None,
+        *,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        retries: int = 3,
+        max_retry_wait: float = 60.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        key = resolve_api_key(api_key)
+        if key is None:
+            raise ConfigurationError(
+                "No API key: pass Client(api_key=...), set FILMSTACK_API_KEY (or AS_API_KEY), "
+                "or run `filmstack login`."
+            )
+        self.endpoint = resolve_endpoint(endpoint)
+        self.retries = retries
+        self.max_retry_wait = max_retry_wait
+        self._http = httpx.Client(
+            base_url=self.endpoint,
+            headers={"X-API-KEY": key, "User-Agent": f"filmstack-python/{__version__}"},
+            timeout=timeout,
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"Client(endpoint={self.endpoint!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------- the plumbing
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        idempotent: bool | None = None,
+    ) -> httpx.Response:
+        retryable = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
+        attempt = 0
+        while True:
+            try:
+                response = self._http.request(method, path, json=json, params=params)
+            except httpx.TransportError as exc:
+                if retryable and attempt < self.retries:
+                    time.sleep(min(0.25 * 2**attempt, 8.0))
+                    attempt += 1
+                    continue
+                kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
+                raise TransportError(
+                    f"{method} {self.endpoint}{path} {kind}: {exc or type(exc).__name__}"
+                ) from exc
+            if response.status_code in RETRY_STATUSES and retryable and attempt < self.retries:
+                wait = retry_after_seconds(response.headers.get("Retry-After"))
+                wait = min(0.25 * 2**attempt, 8.0) if wait is None else wait
+                if wait <= self.max_retry_wait:
+                    response.close()
+                    time.sleep(wait)
+                    attempt += 1
+                    continue
+            if response.is_error:
+                if method == "DELETE" and response.status_code == 404 and attempt > 0:
+                    # An earlier attempt did delete it; its answer was lost on the way back.
+                    return response
+                raise self._error(response)
+            return response
+
+    @staticmethod
+    def _error(response: httpx.Response) -> Exception:
+        try:
+            body = response.json()
+            detail = body.get("detail", body) if isinstance(body, dict) else body
+        except ValueError:
+            detail = response.text.strip() or response.reason_phrase
+        return error_for_status(
+            response.status_code, detail, method=response.request.method, url=str(response.url)
+        )
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self._request(method, path, **kwargs).json()
+
+    # ------------------------------------------------------- target materials (part 1)
+
+    def create_target_material(
+        self,
+        sample_name: str,
+        substrate: str,
+        layers: Iterable[LayerInput] = (),
+        *,
+        sample_metadata: Mapping[str, Any] | None = None,
+    ) -> Material:
+        """Create a target material with its stack (layer_id 1 sits on the substrate)."""
+        sample: dict[str, Any] = {"sample_name": sample_name, "substrate": substrate}
+        if sample_metadata is not None:
+            sample["sample_metadata"] = dict(sample_metadata)
+        body = {"sample": sample, "layers": [_layer_body(layer) for layer in layers]}
+        return Material.model_validate(self._json("POST", "target-materials/", json=body))
+
+    def create_from_text(
+        self,
+        text: str,
+        *,
+        name: str | None = None,
+        substrate: str | None = None,
+        sample_metadata: Mapping[str, Any] | None = None,
+    ) -> Material:
+        """Parse a stack written film first ("10 nm BaTiO3 (001) / SrTiO3 on Si"), then create it.
+
+        Positions are numbered from the substrate up; the name defaults to the parser's
+        material_name. `substrate` overrides (or supplies) the one the text names.
+        """
+        parsed = self.parse(text)
+        substrate = substrate if substrate is not None else parsed.substrate
+        if not substrate.strip():
+            raise ConfigurationError(
+                f"{text!r} names no substrate: end it with 'on <substrate>' or pass substrate="
+            )
+        return self.create_target_material(
+            name or parsed.material_name,
+            substrate,
+            parse_result_layers(parsed),
+            sample_metadata=sample_metadata,
+        )
+
+    @overload
+    def list_target_materials(
+        self,
+        *,
+        name: str | None = ...,
+        substrate: str | None = ...,
+        elements: Sequence[str] = ...,
+        as_frame: Literal[False] = ...,
+    ) -> list[MaterialRow]: ...
+
+    @overload
+    def list_target_materials(
+        self,
+        *,
+        name: str | None = ...,
+        substrate: str | None = ...,
+        elements: Sequence[str] = ...,
+        as_frame: Literal[True],
+    ) -> "pd.DataFrame": ...
+
+    def list_target_materials(
+        self,
+        *,
+        name: str | None = None,
+        substrate: str | None = None,
+        elements: Sequence[str] = (),
+        as_frame: bool = False,
+    ) -> "list[MaterialRow] | pd.DataFrame":
+        """Every target material of your organization, one row per layer, in one request.
+
+        Filters (filmstack only): `name` is a case-insensitive substring, `substrate` exact,
+        `elements` all must occur in the stack. `as_frame=True` gives a pandas DataFrame.
+        """
+        params = _filters(name, substrate, elements)
+        data = self._json("GET", "target-materials/", params=params or None)
+        rows = [MaterialRow.model_validate(row) for row in data]
+        return materials_frame(rows) if as_frame else rows
+
+    def iter_target_materials(
+        self,
+        *,
+        name: str | None = None,
+        substrate: str | None = None,
+        elements: Sequence[str] = (),
+        page_size: int = 500,
+    ) -> Iterator[MaterialRow]:
+        """Rows like list_target_materials, fetched lazily page by page (filmstack only).
+
+        A page holds `page_size` materials and never splits one material's layers.
+        """
+        params: dict[str, Any] = {**_filters(name, substrate, elements), "limit": page_size}
+        while True:
+            response = self._request("GET", "target-materials/", params=params)
+            for row in response.json():
+                yield MaterialRow.model_validate(row)
+            cursor = response.headers.get("X-Next-Cursor")
+            if not cursor:
+                return
+            params["cursor"] = cursor
+
+    def update_target_material(
+        self,
+        target_material_id: int,
+        *,
+        sample_name: str | None = None,
+        substrate: str | None = None,
+        sample_metadata: Mapping[str, Any] | None = None,
+        detail_note_content: str | None | _Unset = UNSET,
+    ) -> Material:
+        """Change name, substrate or metadata (replaced whole, not merged); layers stay.
+
+        `detail_note_content` (filmstack only) sets the note; None removes it.
+        """
+        body: dict[str, Any] = {}
+        if sample_name is not None:
+            body["sample_name"] = sample_name
+        if substrate is not None:
+            body["substrate"] = substrate
+        if sample_metadata is not None:
+            body["sample_metadata"] = dict(sample_metadata)
+        if detail_note_content is not UNSET:
+            body["detail_note_content"] = detail_note_content
+        path = f"target-materials/{_id(target_material_id)}"
+        return Material.model_validate(self._json("PATCH", path, json=body, idempotent=True))
+
+    def set_detail_note(self, target_material_id: int, content: str | None) -> Material:
+        """Write (or, with None, remove) the material's detail note (filmstack only)."""
+        return self.update_target_material(target_material_id, detail_note_content=content)
+
+    def replace_stack(self, target_material_id: int, layers: Iterable[LayerInput]) -> None:
+        """Make `layers` the whole stack, atomically; an empty list clears it."""
+        body = [_layer_body(layer) for layer in layers]
+        path = f"target-materials/{_id(target_material_id)}/layers"
+        self._request("POST", path, json=body, idempotent=True)
+
+    def add_layer(
+        self,
+        target_material_id: int,
+        layer_id: int,
+        *,
+        composition_string: str | None = None,
+        element_dict: Mapping[str, float] | None = None,
+        orientation: str | None = None,
+        space_group: str | int | None = None,
+        mp_id: str | None = None,
+        thickness_nm: float | None = None,
+    ) -> Layer:
+        """Add one layer at a free position (Conflict if it is taken)."""
+        fields = {
+            "composition_string": composition_string,
+            "element_dict": dict(element_dict) if element_dict is not None else None,
+            "orientation": orientation,
+            "space_group": space_group,
+            "mp_id": mp_id,
+            "thickness_nm": thickness_nm,
+        }
+        body: dict[str, Any] = {"sample_id": target_material_id, "layer_id": layer_id}
+        body.update({k: v for k, v in fields.items() if v is not None})
+        return Layer.model_validate(self._json("POST", "target-materials/layers/", json=body))
+
+    def update_layer(
+        self,
+        target_material_id: int,
+        layer_id: int,
+        *,
+        composition_string: str | None | _Unset = UNSET,
+        element_dict: Mapping[str, float] | None | _Unset = UNSET,
+        orientation: str | None | _Unset = UNSET,
+        space_group: str | int | None | _Unset = UNSET,
+        mp_id: str | None | _Unset = UNSET,
+        thickness_nm: float | None | _Unset = UNSET,
+    ) -> Layer:
+        """Change fields of the layer at `layer_id`; a field given as None is cleared."""
+        fields: dict[str, Any] = {
+            "composition_string": composition_string,
+            "element_dict": element_dict,
+            "orientation": orientation,
+            "space_group": space_group,
+            "mp_id": mp_id,
+            "thickness_nm": thickness_nm,
+        }
+        body: dict[str, Any] = {"sample_id": target_material_id, "layer_id": layer_id}
+        for key, value in fields.items():
+            if value is not UNSET:
+                body[key] = dict(value) if isinstance(value, Mapping) else value
+        data = self._json("PATCH", "target-materials/layers/", json=body, idempotent=True)
+        return Layer.model_validate(data)
+
+    def parse(self, prompt: str) -> ParseResult:
+        """Read a free-text stack; stores nothing. Layers come back topmost first."""
+        data = self._json(
+            "POST", "target-materials/parse", json={"prompt": prompt}, idempotent=True
+        )
+        return ParseResult.model_validate(data)
+
+    # -------------------------------------------------------- target materials (part 2)
+
+    def get_target_material(self, target_material_id: int) -> MaterialDetail:
+        """One material with its layers nested, ordered by position (filmstack only)."""
+        data = self._json("GET", f"target-materials/{_id(target_material_id)}")
+        return MaterialDetail.model_validate(data)
+
+    def delete_target_material(self, target_material_id: int) -> None:
+        """Delete the material and its layers (filmstack only)."""
+        self._request("DELETE", f"target-materials/{_id(target_material_id)}")
+
+    def list_layers(self, target_material_id: int) -> list[Layer]:
+        """The material's layers, ordered by position (filmstack only)."""
+        data = self._json("GET", f"target-materials/{_id(target_material_id)}/layers")
+        return [Layer.model_validate(layer) for layer in data]
+
+    def delete_layer(self, target_material_id: int, layer_id: int) -> None:
+        """Remove one position; the others keep theirs (filmstack only)."""
+        self._request(
+            "DELETE", f"target-materials/{_id(target_material_id)}/layers/{_id(layer_id)}"
+        )
+
+    # ------------------------------------------------------------------ physical samples
+
+    def link_target_material(
+        self, physical_sample_id: str, target_material_id: int | None
+    ) -> PhysicalSample:
+        """Point a physical sample at a target material, or unlink it with None."""
+        path = f"physical_samples/{physical_sample_id}/target_material"
+        body = {"target_material_id": target_material_id}
+        return PhysicalSample.model_validate(self._json("PATCH", path, json=body, idempotent=True))
+
+    def create_physical_sample(
+        self,
+        name: str,
+        *,
+        target_material_id: int | None = None,
+        physical_sample_metadata: Mapping[str, Any] | None = None,
+    ) -> PhysicalSample:
+        """Record a grown sample, optionally linked to the target material it realises."""
+        body: dict[str, Any] = {"name": name}
+        if target_material_id is not None:
+            body["sample_id"] = target_material_id
+        if physical_sample_metadata is not None:
+            body["physical_sample_metadata"] = dict(physical_sample_metadata)
+        return PhysicalSample.model_validate(self._json("POST", "physical_samples/", json=body))
+
+    def get_physical_sample(self, physical_sample_id: str) -> PhysicalSample:
+        return PhysicalSample.model_validate(
+            self._json("GET", f"physical_samples/{physical_sample_id}")
+        )
+
+    @overload
+    def list_physical_samples(
+        self, *, as_frame: Literal[False] = ...
+    ) -> list[PhysicalSampleRow]: ...
+
+    @overload
+    def list_physical_samples(self, *, as_frame: Literal[True]) -> "pd.DataFrame": ...
+
+    def list_physical_samples(
+        self, *, as_frame: bool = False
+    ) -> "list[PhysicalSampleRow] | pd.DataFrame":
+        """Every physical sample of your organization, with owner, note and linked material."""
+        data = self._json("GET", "physical_samples/")
+        rows = [PhysicalSampleRow.model_validate(row) for row in data]
+        return physical_samples_frame(rows) if as_frame else rows
+
+    def update_physical_sample(
+        self,
+        physical_sample_id: str,
+        *,
+        name: str | None = None,
+        target_material_id: int | None | _Unset = UNSET,
+        physical_sample_metadata: Mapping[str, Any] | None = None,
+        detail_note_content: str | None | _Unset = UNSET,
+    ) -> PhysicalSample:
+        """Rename, relink, replace the metadata of, or annotate a physical sample."""
+        body: dict[str, Any] = {}
+        if name is not None:
+            body["name"] = name
+        if target_material_id is not UNSET:
+            body["sample_id"] = target_material_id
+        if physical_sample_metadata is not None:
+            body["physical_sample_metadata"] = dict(physical_sample_metadata)
+        if detail_note_content is not UNSET:
+            body["detail_note_content"] = detail_note_content
+        path = f"physical_samples/{physical_sample_id}"
+        return PhysicalSample.model_validate(self._json("PATCH", path, json=body, idempotent=True))
+
+    # -------------------------------------------------------------- keys and health
+
+    def list_api_keys(self) -> list[ApiKeyInfo]:
+        """Your organization's keys, never the keys themselves (admin scope; filmstack only)."""
+        return [ApiKeyInfo.model_validate(k) for k in self._json("GET", "api-keys/")]
+
+    def create_api_key(self, user: str, scopes: Sequence[str] | None = None) -> NewApiKey:
+        """A new key for a user of your organization; `.key` is shown only in this answer."""
+        body: dict[str, Any] = {"user": user}
+        if scopes is not None:
+            body["scopes"] = list(scopes)
+        return NewApiKey.model_validate(self._json("POST", "api-keys/", json=body))
+
+    def revoke_api_key(self, key_id: int) -> None:
+        """Revoke a key; it stops working on the next request (admin scope)."""
+        self._request("DELETE", f"api-keys/{_id(key_id)}")
+
+    def health(self) -> Health:
+        """The server's /healthz: raises APIError (503) when its database does not answer."""
+        return Health.model_validate(self._json("GET", "healthz"))
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _id(value: int) -> int:
+    # bool is an int; an id of True would be a silent bug.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigurationError(f"ids are integers, got {value!r}")
+    return value
+
+
+def _filters(name: str | None, substrate: str | None, elements: Sequence[str]) -> dict[str, Any]:
+    if isinstance(elements, str):
+        elements = [elements]
+    params: dict[str, Any] = {}
+    if name is not None:
+        params["name"] = name
+    if substrate is not None:
+        params["substrate"] = substrate
+    if elements:
+        params["element"] = list(elements)
+    return params
+
+
+def _layer_body(layer: LayerInput) -> dict[str, Any]:
+    if isinstance(layer, LayerIn):
+        return layer.model_dump(exclude_unset=True)
+    return dict(layer)
+
+
+def parse_result_layers(parsed: ParseResult) -> list[dict[str, Any]]:
+    """A parse answer's layers (topmost first) as layer inputs numbered from the substrate up."""
+    layers = []
+    for position, layer in enumerate(reversed(parsed.layers), start=1):
+        body: dict[str, Any] = {"layer_id": position, "composition_string": layer.formula}
+        for key in ("orientation", "space_group", "thickness_nm"):
+            value = getattr(layer, key)
+            if value is not None:
+                body[key] = value
+        layers.append(body)
+    return layers
+
+
+# ------------------------------------------------------------------------- data frames
+
+# Column names follow the public Atomscale client: Title Case, "ID" in capitals, internal ids
+# (layer row ids, user ids, note ids, the record's schema version) left out.
+MATERIAL_COLUMNS: dict[str, str] = {
+    "sample_id": "Target Material ID",
+    "sample_name": "Sample Name",
+    "substrate": "Substrate",
+    "layer_id": "Layer Position",
+    "composition_string": "Composition",
+    "element_dict": "Elements",
+    "orientation": "Orientation",
+    "space_group": "Space Group",
+    "space_group_number": "Space Group Number",
+    "thickness_nm": "Thickness (nm)",
+    "mp_id": "MP ID",
+    "sample_metadata": "Sample Metadata",
+    "detail_note_content": "Sample Notes",
+    "user_name": "Owner",
+    "last_updated": "Last Updated",
+}
+
+PHYSICAL_SAMPLE_COLUMNS: dict[str, str] = {
+    "id": "Physical Sample ID",
+    "name": "Physical Sample Name",
+    "target_material": "Target Material",
+    "physical_sample_metadata": "Sample Metadata",
+    "detail_note_content": "Sample Notes",
+    "detail_note_last_updated": "Sample Notes Last Updated",
+    "growth_instrument": "Growth Instrument",
+    "num_data_items": "Data Items",
+    "created_datetime": "Created Datetime",
+    "last_updated": "Last Updated",
+    "owner_name": "Owner",
+}
+
+
+def materials_frame(rows: Iterable[MaterialRow]) -> "pd.DataFrame":
+    """One DataFrame row per layer, in the public client's column style."""
+    import pandas as pd  # type: ignore[import-untyped, unused-ignore]
+
+    records = [{new: getattr(row, old) for old, new in MATERIAL_COLUMNS.items()} for row in rows]
+    frame = pd.DataFrame.from_records(records, columns=list(MATERIAL_COLUMNS.values()))
+    return frame.astype({"Layer Position": "Int64", "Space Group Number": "Int64"})
+
+
+def physical_samples_frame(rows: Iterable[PhysicalSampleRow]) -> "pd.DataFrame":
+    """One DataFrame row per physical sample, in the public client's list_physical_samples style."""
+    import pandas as pd  # type: ignore[import-untyped, unused-ignore]
+
+    records = []
+    for row in rows:
+        material = row.target_material
+        record = row.model_dump()
+        record["target_material"] = (
+            {"substrate": material.substrate, "sample_name": material.sample_name}
+            if material
+            else None
+        )
+        record["detail_note_content"] = row.detail_notes.content if row.detail_notes else None
+        record["detail_note_last_updated"] = (
+            row.detail_notes.last_updated if row.detail_notes else None
+        )
+        records.append({new: record[old] for old, new in PHYSICAL_SAMPLE_COLUMNS.items()})
+    return pd.DataFrame.from_records(records, columns=list(PHYSICAL_SAMPLE_COLUMNS.values()))
+
+
+__all__ = [
+    "DEFAULT_ENDPOINT",
+    "MATERIAL_COLUMNS",
+    "PHYSICAL_SAMPLE_COLUMNS",
+    "UNSET",
+    "Client",
+    "config_path",
+    "load_config",
+    "materials_frame",
+    "parse_result_layers",
+    "physical_samples_frame",
+    "resolve_api_key",
+    "resolve_endpoint",
+    "retry_after_seconds",
+]

@@ -1,0 +1,108 @@
+"""list_target_materials(as_frame=True): a DataFrame in the public Atomscale client's style."""
+
+import sys
+
+import pandas as pd
+
+from filmstack import Client
+from filmstack.client import MATERIAL_COLUMNS
+
+EXPECTED_COLUMNS = [
+    "Target Material ID",
+    "Sample Name",
+    "Substrate",
+    "Layer Position",
+    "Composition",
+    "Elements",
+    "Orientation",
+    "Space Group",
+    "Space Group Number",
+    "Thickness (nm)",
+    "MP ID",
+    "Sample Metadata",
+    "Sample Notes",
+    "Owner",
+    "Last Updated",
+]
+
+
+def test_one_row_per_layer_title_case_columns_internal_ids_dropped(fs: Client) -> None:
+    material = fs.create_target_material(
+        "BaTiO3 on Si",
+        "Si",
+        [
+            {"layer_id": 1, "composition_string": "SrTiO3", "thickness_nm": 20.0},
+            {
+                "layer_id": 2,
+                "composition_string": "BaTiO3",
+                "orientation": "001",
+                "space_group": "P4mm",
+                "mp_id": "mp-5986",
+            },
+        ],
+        sample_metadata={"run": 1},
+    )
+    fs.set_detail_note(material.sample_id, "note")
+    frame = fs.list_target_materials(as_frame=True)
+    assert isinstance(frame, pd.DataFrame)
+    assert list(frame.columns) == EXPECTED_COLUMNS
+    for internal in ("id", "layer_row_id", "user_id", "detail_notes_id", "version"):
+        assert internal not in frame.columns
+    assert len(frame) == 2
+    top = frame.iloc[1]
+    assert top["Target Material ID"] == material.sample_id
+    assert top["Layer Position"] == 2 and top["Composition"] == "BaTiO3"
+    assert top["Elements"] == {"Ba": 1, "Ti": 1, "O": 3}
+    assert top["Space Group"] == "P4mm" and top["Space Group Number"] == 99
+    assert top["MP ID"] == "mp-5986" and top["Owner"] == "alice"
+    assert top["Sample Notes"] == "note" and top["Sample Metadata"] == {"run": 1}
+    assert frame.iloc[0]["Thickness (nm)"] == 20.0
+
+
+def test_a_material_without_layers_is_one_row_and_no_materials_an_empty_frame(fs: Client) -> None:
+    empty = fs.list_target_materials(as_frame=True)
+    assert list(empty.columns) == EXPECTED_COLUMNS and len(empty) == 0
+    fs.create_target_material("bare", "MgO")
+    frame = fs.list_target_materials(as_frame=True)
+    assert len(frame) == 1 and pd.isna(frame.iloc[0]["Layer Position"])
+
+
+def test_filters_apply_to_frames_too(fs: Client) -> None:
+    fs.create_target_material("a", "Si")
+    fs.create_target_material("b", "MgO")
+    assert list(fs.list_target_materials(substrate="MgO", as_frame=True)["Sample Name"]) == ["b"]
+
+
+def test_physical_samples_frame_uses_the_public_clients_columns(fs: Client) -> None:
+    material = fs.create_target_material("m", "Si")
+    sample = fs.create_physical_sample("run 1", target_material_id=material.sample_id)
+    frame = fs.list_physical_samples(as_frame=True)
+    assert list(frame.columns) == [
+        "Physical Sample ID",
+        "Physical Sample Name",
+        "Target Material",
+        "Sample Metadata",
+        "Sample Notes",
+        "Sample Notes Last Updated",
+        "Growth Instrument",
+        "Data Items",
+        "Created Datetime",
+        "Last Updated",
+        "Owner",
+    ]
+    row = frame.iloc[0]
+    assert row["Physical Sample ID"] == sample.id
+    assert row["Target Material"] == {"substrate": "Si", "sample_name": "m"}
+
+
+def test_importing_filmstack_does_not_import_pandas_or_the_server() -> None:
+    import subprocess
+
+    code = (
+        "import sys, filmstack, filmstack.client; "
+        "print(sorted(m for m in ('pandas', 'pymatgen', 'fastapi', 'sqlalchemy') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    assert set(MATERIAL_COLUMNS.values()) == set(EXPECTED_COLUMNS)
