@@ -16,6 +16,7 @@ from filmstack.server.errors import install_error_handlers
 from filmstack.server.limits import BodyLimitMiddleware
 from filmstack.server.materials.router import router as materials_router
 from filmstack.server.samples.router import router as samples_router
+from filmstack.server.web.router import router as web_router
 
 DESCRIPTION = """\
 Record the layer stacks a thin-film lab intends to grow. Part 1 of the API is wire-compatible with
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = db
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
+    app.include_router(web_router)
     app.include_router(materials_router)
     app.include_router(samples_router)
     app.include_router(keys_router)
