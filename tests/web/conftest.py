@@ -1,0 +1,168 @@
+"""Browser fixtures: a real `filmstack serve` subprocess and headless Chromium driven by Playwright.
+
+Debian's chromium is used (Playwright's own browser download cannot work offline). Without it
+the browser tests skip, unless FILMSTACK_REQUIRE_BROWSER=1 (set by CI) makes that a failure.
+"""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("FILMSTACK_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason}, and FILMSTACK_REQUIRE_BROWSER=1 requires the browser tests to run")
+    pytest.skip(f"{reason}: install Debian's chromium package to run the browser tests")
+
+
+@dataclass
+class Served:
+    """A running `filmstack serve` and its bootstrap admin key."""
+
+    url: str
+    key: str
+
+    def client(self, key: str | None = None) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers={"X-API-KEY": key or self.key}, timeout=30)
+
+    def create(self, name: str, substrate: str, layers: list[dict[str, Any]]) -> int:
+        """Create a material through the API; return its id."""
+        with self.client() as api:
+            response = api.post(
+                "/target-materials/",
+                json={"sample": {"sample_name": name, "substrate": substrate}, "layers": layers},
+            )
+        response.raise_for_status()
+        sample_id: int = response.json()["sample_id"]
+        return sample_id
+
+    def material(self, sample_id: int) -> httpx.Response:
+        with self.client() as api:
+            return api.get(f"/target-materials/{sample_id}")
+
+
+def _serve_command() -> list[str]:
+    script = Path(sys.executable).with_name("filmstack")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from filmstack.cli import main; main()"]
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """`filmstack serve` on a free port with an empty data directory of its own."""
+    data = tmp_path_factory.mktemp("serve-data")
+    port = free_port()
+    env = {**os.environ, "FILMSTACK_DATA_DIR": str(data)}
+    env.pop("FILMSTACK_DATABASE_URL", None)
+    log = (data / "serve.log").open("w")
+    proc = subprocess.Popen(
+        [*_serve_command(), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        key = proc.stdout.readline().strip()  # the admin key is all it prints on stdout
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail(f"filmstack serve did not start:\n{(data / 'serve.log').read_text()}")
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        assert key, "filmstack serve printed no admin key on an empty database"
+        yield Served(url, key)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+        if proc.stdout:
+            proc.stdout.close()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} is missing")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, served: Served) -> Iterator[Any]:
+    """A fresh browser context (no storage, no cookies) at desktop size; fails on any JS error."""
+    context = browser.new_context(viewport=DESKTOP, base_url=served.url)
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield tab
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def tag() -> str:
+    """A word unique to one test, to name its materials and search for them alone."""
+    return "t" + uuid.uuid4().hex[:8]
+
+
+def sign_in(page: Any, key: str, hash_: str = "#/materials") -> None:
+    page.goto(f"/{hash_}")
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign out").wait_for()
+
+
+def screenshot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+__all__ = ["PHONE", "Served", "screenshot", "sign_in"]
