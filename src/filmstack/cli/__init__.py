@@ -2,7 +2,7 @@
 
 import typer
 
-from filmstack.cli import admin
+from filmstack.cli import admin, materials, settings
 
 app = typer.Typer(
     name="filmstack",
@@ -14,6 +14,9 @@ app = typer.Typer(
 app.command("serve")(admin.serve)
 app.add_typer(admin.keys_app, name="keys")
 app.add_typer(admin.db_app, name="db")
+app.command("login")(settings.login)
+app.command("logout")(settings.logout)
+app.add_typer(materials.app, name="materials")
 
 
 def main() -> None:
