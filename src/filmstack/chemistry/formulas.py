@@ -7,6 +7,7 @@ every string goes through the guards (guards.py), in linear time, before pymatge
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -121,7 +122,7 @@ def _check_agreement(
         raise ChemistryError(
             f"element_dict does not match composition_string `{formula.text}`: "
             + "; ".join(problems)
-            + f". Send only one of them, or make them agree, e.g. {formula.element_dict}",
+            + f". Send only one of them, or make them agree: {json.dumps(formula.element_dict)}",
             text=formula.text,
         )
 
