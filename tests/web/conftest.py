@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,48 +73,54 @@ def _serve_command() -> list[str]:
     return [sys.executable, "-c", "from filmstack.cli import main; main()"]
 
 
-@pytest.fixture(scope="session")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """`filmstack serve` on a free port with an empty data directory of its own."""
-    data = tmp_path_factory.mktemp("serve-data")
+@contextmanager
+def serve(data: Path) -> Iterator[Served]:
+    """`filmstack serve` on a free port over an empty data directory; stopped on exit."""
     port = free_port()
     env = {**os.environ, "FILMSTACK_DATA_DIR": str(data)}
     env.pop("FILMSTACK_DATABASE_URL", None)
-    log = (data / "serve.log").open("w")
-    proc = subprocess.Popen(
-        [*_serve_command(), "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        key = proc.stdout.readline().strip()  # the admin key is all it prints on stdout
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail(f"filmstack serve did not start:\n{(data / 'serve.log').read_text()}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        assert key, "filmstack serve printed no admin key on an empty database"
-        yield Served(url, key)
-    finally:
-        proc.terminate()
+    log_path = data / "serve.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [*_serve_command(), "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-        if proc.stdout:
-            proc.stdout.close()
-        log.close()
+            assert proc.stdout is not None
+            key = proc.stdout.readline().strip()  # the admin key is all it prints on stdout
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while True:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    pytest.fail(f"filmstack serve did not start:\n{log_path.read_text()}")
+                try:
+                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.1)
+            assert key, "filmstack serve printed no admin key on an empty database"
+            yield Served(url, key)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+            if proc.stdout:
+                proc.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One server for the browser tests; each test names its materials with its own tag."""
+    with serve(tmp_path_factory.mktemp("serve-data")) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
@@ -165,4 +172,4 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
-__all__ = ["PHONE", "Served", "screenshot", "sign_in"]
+__all__ = ["DESKTOP", "PHONE", "Served", "screenshot", "serve", "sign_in"]

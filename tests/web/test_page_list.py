@@ -85,7 +85,7 @@ def test_the_list_shows_name_substrate_drawing_and_last_update(
     thumbnail = row.locator("svg.stack-thumbnail")
     assert thumbnail.get_attribute("aria-label") == "Stack: Pt / La0.7Sr0.3MnO3 / SrTiO3 on Si"
     assert thumbnail.locator("rect").count() == 5  # three layers, the substrate and its shade
-    screenshot(page, "list.png")
+    screenshot(page, "list-search.png")
 
 
 def test_search_by_element(page: Any, served: Served, tag: str, three: dict[str, int]) -> None:

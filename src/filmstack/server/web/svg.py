@@ -40,9 +40,10 @@ SUBSTRATE_STROKE = "#5c5c5c"
 TEXT_COLOUR = "#1b1b1b"
 
 
-# Chosen so that the twelve most common thin-film materials (SrTiO3, Si, BaTiO3, LaAlO3, SrRuO3,
-# Al2O3, MgO, GaN, Pt, La0.7Sr0.3MnO3, TiO2, ZnO) get twelve different colours.
-COLOUR_SALT = "47608:"
+# Chosen by search so that the twelve most common thin-film materials (SrTiO3, Si, BaTiO3, LaAlO3,
+# SrRuO3, Al2O3, MgO, GaN, Pt, La0.7Sr0.3MnO3, TiO2, ZnO) get twelve different colours, and so do
+# layers that are often grown on each other (Pt/Ti, Ti/SiO2, SrRuO3/SrTiO3, GaN/AlN, Au/Cr, ...).
+COLOUR_SALT = "301640:"
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 
 
@@ -165,7 +166,7 @@ def render_stack(
     parts = [
         '<svg xmlns="http://www.w3.org/2000/svg" '
         f'width="{WIDTH}" height="{height:g}" viewBox="0 0 {WIDTH} {height:g}" '
-        f'role="img" aria-label="{_attr(name)}" font-family="{_attr(FONT)}" font-size="13">',
+        f'role="img" aria-label="{_attr(name)}" font-family="{_attr(FONT)}" font-size="14">',
         f"<title>{escape(name)}</title>",
         '<defs><pattern id="substrate-hatch" width="8" height="8" '
         'patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'

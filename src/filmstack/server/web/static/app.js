@@ -9,6 +9,7 @@ const main = document.getElementById("main");
 const signOutButton = document.getElementById("sign-out");
 const nav = document.getElementById("nav");
 let rendering = 0;
+let firstView = true; // on page load the focus stays at the top, where the skip link is
 let pendingMessage = null; // said after the next view is drawn
 let signInMessage = null; // shown on the sign-in form until someone signs in
 
@@ -50,6 +51,7 @@ async function route() {
     const view = signInView(main, { message: signInMessage, onSignedIn });
     document.title = "Sign in · filmstack";
     view.focus.focus();
+    firstView = false;
     return;
   }
   showSignedIn(true);
@@ -81,7 +83,8 @@ async function route() {
     if (mine === rendering) main.setAttribute("aria-busy", "false");
   }
   if (mine !== rendering || !getKey()) return;
-  focusHeading(view.focus);
+  if (!firstView) focusHeading(view.focus);
+  firstView = false;
   if (pendingMessage) {
     announce(pendingMessage);
     flash(pendingMessage);

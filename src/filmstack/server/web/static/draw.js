@@ -19,7 +19,7 @@ const UNKNOWN_COLOUR = "#d9d9d9";
 const SUBSTRATE_STROKE = "#5c5c5c";
 const TEXT_COLOUR = "#1b1b1b";
 
-const COLOUR_SALT = "47608:"; // see svg.py: twelve common materials, twelve colours
+const COLOUR_SALT = "301640:"; // see svg.py: common materials and neighbours differ
 const encoder = new TextEncoder();
 
 /** A palette colour that depends only on the formula text: FNV-1a, then Murmur3's finaliser. */
@@ -135,7 +135,7 @@ export function drawStack(layers, substrate, { title, substrateOrientation } = {
       role: "img",
       "aria-label": `${name}: ${describeStack(layers, substrate)}`,
       class: "stack-drawing",
-      "font-size": 13,
+      "font-size": 14,
     },
     s("title", {}, name),
     s(

@@ -56,6 +56,7 @@ export function createLayerEditor({ layers = [], onChange = () => {} } = {}) {
       });
       control.addEventListener("input", () => {
         setError(row.fields[spec.name], "");
+        if (spec.name === "composition_string") relabel();
         onChange();
       });
       row.fields[spec.name] = field({ label: spec.label, control });
@@ -88,6 +89,11 @@ export function createLayerEditor({ layers = [], onChange = () => {} } = {}) {
   function render() {
     list.replaceChildren(...[...rows].reverse().map((row) => row.el));
     empty.hidden = rows.length > 0;
+    relabel();
+  }
+
+  /** Legends and button names say which layer they act on: "Move layer 3 (Pt) down". */
+  function relabel() {
     rows.forEach((row, index) => {
       const position = index + 1;
       const name = formula(row) || "unnamed";

@@ -506,6 +506,13 @@ export function createView(main, { navigate, query }) {
       echo.hidden = true;
     }
     parseStatus.textContent = "";
+    settled("error", text);
+  }
+
+  /** Record on the pane which text the preview and messages now describe. */
+  function settled(state, text) {
+    textPane.dataset.parse = state;
+    textPane.dataset.parsed = text;
   }
 
   async function runParse() {
@@ -518,12 +525,14 @@ export function createView(main, { navigate, query }) {
       echo.hidden = true;
       parseStatus.textContent = "";
       preview.el.replaceChildren();
+      settled("empty", "");
       return;
     }
     controller = new AbortController();
     sequence += 1;
     const mine = sequence;
     parseStatus.textContent = "Reading…";
+    textPane.dataset.parse = "reading";
     try {
       const { data } = await api.parse(text, controller.signal);
       if (mine !== sequence) return;
@@ -538,6 +547,7 @@ export function createView(main, { navigate, query }) {
       if (!touched.name) fields.name.control.value = data.material_name;
       if (!touched.substrate) fields.substrate.control.value = data.substrate;
       if (data.substrate_orientation) parsed.substrateOrientation = data.substrate_orientation;
+      settled("ok", text);
     } catch (err) {
       if (err.name === "AbortError" || mine !== sequence) return;
       showParseError(text, err instanceof ApiError ? err.problems.map((p) => p.msg).join("; ") || err.message : String(err));
