@@ -102,7 +102,8 @@ export const api = {
   update: (id, body) => request("PATCH", `/target-materials/${id}`, { body }),
   replaceStack: (id, layers) => request("POST", `/target-materials/${id}/layers`, { body: layers }),
   remove: (id) => request("DELETE", `/target-materials/${id}`),
-  parse: (prompt, signal) => request("POST", "/target-materials/parse", { body: { prompt }, signal }),
+  parse: (prompt, signal) =>
+    request("POST", "/target-materials/parse", { body: { prompt }, signal }),
   svg: (id) => request("GET", `/target-materials/${id}/stack.svg`, { accept: "image/svg+xml" }),
 };
 

@@ -3,7 +3,12 @@
 
 import { getKey, onUnauthorized } from "./api.js";
 import { h } from "./dom.js";
-import { announce, createView, editView, listView, materialView, signInView, signOut } from "./views.js";
+import { createView } from "./create.js";
+import { editView } from "./edit.js";
+import { listView } from "./list.js";
+import { materialView } from "./material.js";
+import { signInView, signOut } from "./signin.js";
+import { announce } from "./views.js";
 
 const main = document.getElementById("main");
 const signOutButton = document.getElementById("sign-out");
@@ -64,7 +69,12 @@ async function route() {
     } else if (parts[0] === "materials" && /^\d+$/.test(parts[1] || "") && parts.length === 2) {
       view = await materialView(main, { id: parts[1], navigate });
       document.title = `${main.querySelector("h1")?.textContent || "Material"} · filmstack`;
-    } else if (parts[0] === "materials" && /^\d+$/.test(parts[1] || "") && parts[2] === "edit" && parts.length === 3) {
+    } else if (
+      parts[0] === "materials" &&
+      /^\d+$/.test(parts[1] || "") &&
+      parts[2] === "edit" &&
+      parts.length === 3
+    ) {
       view = await editView(main, { id: parts[1], navigate });
       document.title = `${main.querySelector("h1")?.textContent || "Edit"} · filmstack`;
     } else if (parts[0] === "new" && parts.length === 1) {
@@ -74,11 +84,17 @@ async function route() {
       window.location.replace("#/materials");
       return;
     } else {
-      main.replaceChildren(h("h1", { tabindex: "-1" }, "No such page"), h("p", {}, h("a", { href: "#/materials" }, "Go to the list of target materials")));
+      main.replaceChildren(
+        h("h1", { tabindex: "-1" }, "No such page"),
+        h("p", {}, h("a", { href: "#/materials" }, "Go to the list of target materials")),
+      );
     }
   } catch (err) {
     if (mine !== rendering) return;
-    main.replaceChildren(h("h1", { tabindex: "-1" }, "Something went wrong"), h("p", { role: "alert" }, err.message || String(err)));
+    main.replaceChildren(
+      h("h1", { tabindex: "-1" }, "Something went wrong"),
+      h("p", { role: "alert" }, err.message || String(err)),
+    );
   } finally {
     if (mine === rendering) main.setAttribute("aria-busy", "false");
   }

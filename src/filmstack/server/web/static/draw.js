@@ -12,8 +12,18 @@ const SUBSTRATE_HEIGHT = 54;
 const MAX_LABEL = 46;
 
 export const PALETTE = [
-  "#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462",
-  "#b3de69", "#fccde5", "#e5c494", "#bc80bd", "#ccebc5", "#ffed6f",
+  "#8dd3c7",
+  "#ffffb3",
+  "#bebada",
+  "#fb8072",
+  "#80b1d3",
+  "#fdb462",
+  "#b3de69",
+  "#fccde5",
+  "#e5c494",
+  "#bc80bd",
+  "#ccebc5",
+  "#ffed6f",
 ];
 const UNKNOWN_COLOUR = "#d9d9d9";
 const SUBSTRATE_STROKE = "#5c5c5c";
@@ -119,7 +129,13 @@ export function drawStack(layers, substrate, { title, substrateOrientation } = {
   }
   const subName = text(substrate) || "substrate";
   const subLabel = `${`${subName} ${text(substrateOrientation)}`.trim()} · substrate`;
-  bands.push({ y, height: SUBSTRATE_HEIGHT, colour: colourFor(substrate), label: subLabel, position: null });
+  bands.push({
+    y,
+    height: SUBSTRATE_HEIGHT,
+    colour: colourFor(substrate),
+    label: subLabel,
+    position: null,
+  });
   const height = y + SUBSTRATE_HEIGHT + MARGIN;
   const name = text(title) || `Layer stack on ${text(substrate) || "a substrate"}`;
   patternCount += 1;
@@ -143,8 +159,22 @@ export function drawStack(layers, substrate, { title, substrateOrientation } = {
       {},
       s(
         "pattern",
-        { id: hatch, width: 8, height: 8, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" },
-        s("line", { x1: 0, y1: 0, x2: 0, y2: 8, stroke: SUBSTRATE_STROKE, "stroke-opacity": 0.35, "stroke-width": 2 }),
+        {
+          id: hatch,
+          width: 8,
+          height: 8,
+          patternUnits: "userSpaceOnUse",
+          patternTransform: "rotate(45)",
+        },
+        s("line", {
+          x1: 0,
+          y1: 0,
+          x2: 0,
+          y2: 8,
+          stroke: SUBSTRATE_STROKE,
+          "stroke-opacity": 0.35,
+          "stroke-width": 2,
+        }),
       ),
     ),
     s("rect", { width: WIDTH, height, fill: "#ffffff" }),
@@ -152,24 +182,49 @@ export function drawStack(layers, substrate, { title, substrateOrientation } = {
   for (const band of bands) {
     const mid = band.y + band.height / 2;
     const isSubstrate = band.position === null;
-    const shown = band.label.length <= MAX_LABEL ? band.label : `${band.label.slice(0, MAX_LABEL - 1)}…`;
+    const shown =
+      band.label.length <= MAX_LABEL ? band.label : `${band.label.slice(0, MAX_LABEL - 1)}…`;
     const g = s(
       "g",
       { class: isSubstrate ? "substrate" : "layer" },
       s("rect", {
-        x, y: band.y, width, height: band.height, fill: band.colour, stroke: "#3a3a3a", "stroke-width": 1,
+        x,
+        y: band.y,
+        width,
+        height: band.height,
+        fill: band.colour,
+        stroke: "#3a3a3a",
+        "stroke-width": 1,
         "stroke-dasharray": band.known || isSubstrate ? null : "4 3",
       }),
-      isSubstrate ? s("rect", { x, y: band.y, width, height: band.height, fill: `url(#${hatch})` }) : null,
+      isSubstrate
+        ? s("rect", { x, y: band.y, width, height: band.height, fill: `url(#${hatch})` })
+        : null,
       isSubstrate
         ? null
-        : s("text", { x: x - 8, y: mid, "text-anchor": "end", "dominant-baseline": "central", fill: "#555555" }, String(band.position)),
+        : s(
+            "text",
+            {
+              x: x - 8,
+              y: mid,
+              "text-anchor": "end",
+              "dominant-baseline": "central",
+              fill: "#555555",
+            },
+            String(band.position),
+          ),
       s("title", {}, band.label),
       s(
         "text",
         {
-          x: x + 10, y: mid, "dominant-baseline": "central", fill: TEXT_COLOUR, stroke: band.colour,
-          "stroke-width": 4, "paint-order": "stroke", "font-weight": isSubstrate ? 600 : null,
+          x: x + 10,
+          y: mid,
+          "dominant-baseline": "central",
+          fill: TEXT_COLOUR,
+          stroke: band.colour,
+          "stroke-width": 4,
+          "paint-order": "stroke",
+          "font-weight": isSubstrate ? 600 : null,
         },
         shown,
       ),
@@ -198,10 +253,34 @@ export function drawThumbnail(layers, substrate) {
   });
   let y = 0;
   for (let i = stack.length - 1; i >= 0; i -= 1) {
-    svg.append(s("rect", { x: 0, y, width, height: heights[i], fill: colourFor(stack[i].composition_string), stroke: "#3a3a3a", "stroke-width": 0.5, "vector-effect": "non-scaling-stroke" }));
+    svg.append(
+      s("rect", {
+        x: 0,
+        y,
+        width,
+        height: heights[i],
+        fill: colourFor(stack[i].composition_string),
+        stroke: "#3a3a3a",
+        "stroke-width": 0.5,
+        "vector-effect": "non-scaling-stroke",
+      }),
+    );
     y += heights[i];
   }
-  svg.append(s("rect", { x: 0, y, width, height: subHeight, fill: colourFor(substrate), stroke: "#3a3a3a", "stroke-width": 0.5, "vector-effect": "non-scaling-stroke" }));
-  svg.append(s("rect", { x: 0, y, width, height: subHeight, fill: "#5c5c5c", "fill-opacity": 0.25 }));
+  svg.append(
+    s("rect", {
+      x: 0,
+      y,
+      width,
+      height: subHeight,
+      fill: colourFor(substrate),
+      stroke: "#3a3a3a",
+      "stroke-width": 0.5,
+      "vector-effect": "non-scaling-stroke",
+    }),
+  );
+  svg.append(
+    s("rect", { x: 0, y, width, height: subHeight, fill: "#5c5c5c", "fill-opacity": 0.25 }),
+  );
   return svg;
 }

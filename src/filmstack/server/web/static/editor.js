@@ -15,7 +15,8 @@ const FIELDS = [
 function initialValue(layer, name) {
   if (!layer) return "";
   // Show the space group as it was typed, so a non-standard setting (Pbnm) is not lost.
-  const value = name === "space_group" ? layer.space_group_input ?? layer.space_group : layer[name];
+  const value =
+    name === "space_group" ? (layer.space_group_input ?? layer.space_group) : layer[name];
   return value === null || value === undefined ? "" : String(value);
 }
 
@@ -64,9 +65,21 @@ export function createLayerEditor({ layers = [], onChange = () => {} } = {}) {
     }
     row.legend = h("legend", {});
     row.problems = h("ul", { class: "row-problems", hidden: true });
-    row.up = h("button", { type: "button", class: "icon secondary", onclick: () => move(row, +1) }, "Move up");
-    row.down = h("button", { type: "button", class: "icon secondary", onclick: () => move(row, -1) }, "Move down");
-    row.remove = h("button", { type: "button", class: "icon danger", onclick: () => removeRow(row) }, "Remove");
+    row.up = h(
+      "button",
+      { type: "button", class: "icon secondary", onclick: () => move(row, +1) },
+      "Move up",
+    );
+    row.down = h(
+      "button",
+      { type: "button", class: "icon secondary", onclick: () => move(row, -1) },
+      "Move down",
+    );
+    row.remove = h(
+      "button",
+      { type: "button", class: "icon danger", onclick: () => removeRow(row) },
+      "Remove",
+    );
     row.el = h(
       "li",
       { class: "layer-row" },
@@ -74,7 +87,11 @@ export function createLayerEditor({ layers = [], onChange = () => {} } = {}) {
         "fieldset",
         {},
         row.legend,
-        h("div", { class: "row-fields" }, FIELDS.map((spec) => row.fields[spec.name].wrap)),
+        h(
+          "div",
+          { class: "row-fields" },
+          FIELDS.map((spec) => row.fields[spec.name].wrap),
+        ),
         h("div", { class: "row-actions" }, row.up, row.down, row.remove),
         row.problems,
       ),
@@ -152,7 +169,11 @@ export function createLayerEditor({ layers = [], onChange = () => {} } = {}) {
       }
       // An element_dict stored without a formula (or with this very formula) is kept.
       const original = row.original;
-      if (original && original.element_dict && (out.composition_string ?? null) === (original.composition_string ?? null)) {
+      if (
+        original &&
+        original.element_dict &&
+        (out.composition_string ?? null) === (original.composition_string ?? null)
+      ) {
         out.element_dict = original.element_dict;
       }
       return out;
@@ -185,7 +206,8 @@ export function createLayerEditor({ layers = [], onChange = () => {} } = {}) {
     let first = null;
     for (const p of problems) {
       const loc = p.loc || [];
-      const matches = prefix.every((part, i) => loc[i] === part) && Number.isInteger(loc[prefix.length]);
+      const matches =
+        prefix.every((part, i) => loc[i] === part) && Number.isInteger(loc[prefix.length]);
       const row = matches ? rows[loc[prefix.length]] : undefined;
       if (!row) {
         rest.push(p);
@@ -207,5 +229,13 @@ export function createLayerEditor({ layers = [], onChange = () => {} } = {}) {
   }
 
   setLayers(layers);
-  return { el, setLayers, payload, drawable, clearProblems, showProblems, count: () => rows.length };
+  return {
+    el,
+    setLayers,
+    payload,
+    drawable,
+    clearProblems,
+    showProblems,
+    count: () => rows.length,
+  };
 }
