@@ -255,6 +255,15 @@ def test_create_body_takes_a_name() -> None:
     assert body["sample"] == {"sample_name": "run 7", "substrate": "SrTiO3"}
 
 
+def test_create_body_keeps_the_substrate_orientation_in_metadata() -> None:
+    body = stack_to_create_body(parse_stack("SrRuO3 (20 nm) / SrTiO3 (001)"))
+    assert body["sample"] == {
+        "sample_name": "SrRuO3 on SrTiO3",
+        "substrate": "SrTiO3",
+        "sample_metadata": {"substrate_orientation": "(001)"},
+    }
+
+
 def test_create_body_of_a_superlattice_keeps_the_period_order() -> None:
     body = stack_to_create_body(parse_stack("[LaAlO3/SrTiO3]x2 on Si"))
     layers = body["layers"]

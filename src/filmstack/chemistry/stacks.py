@@ -135,10 +135,18 @@ def stack_to_create_body(parsed: ParsedStack, name: str | None = None) -> dict[s
         entry: dict[str, object] = {"layer_id": position, "composition_string": layer.formula}
         if layer.orientation is not None:
             entry["orientation"] = layer.orientation
+        if layer.space_group is not None:
+            entry["space_group"] = layer.space_group
         if layer.thickness_nm is not None:
             entry["thickness_nm"] = layer.thickness_nm
         layers.append(entry)
-    sample = {"sample_name": name or parsed.material_name, "substrate": parsed.substrate}
+    sample: dict[str, object] = {
+        "sample_name": name or parsed.material_name,
+        "substrate": parsed.substrate,
+    }
+    if parsed.substrate_orientation is not None:
+        # The public record has no field for it; metadata keeps it rather than losing it.
+        sample["sample_metadata"] = {"substrate_orientation": parsed.substrate_orientation}
     return {"sample": sample, "layers": layers}
 
 
