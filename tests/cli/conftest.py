@@ -4,8 +4,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from filmstack.cli import app
 from tests.client.conftest import served  # noqa: F401  (a fixture: filmstack serve subprocess)

@@ -18,10 +18,10 @@ from tests.conftest import Keys, ServerThread, free_port
 
 
 def test_the_tree() -> None:
-    for cls in (InvalidInput, AuthError, NotFound, Conflict):
-        assert issubclass(cls, APIError)
-    for cls in (APIError, TransportError, ConfigurationError):
-        assert issubclass(cls, FilmstackError)
+    for api_error in (InvalidInput, AuthError, NotFound, Conflict):
+        assert issubclass(api_error, APIError)
+    for error in (APIError, TransportError, ConfigurationError):
+        assert issubclass(error, FilmstackError)
     assert issubclass(ConfigurationError, ValueError)
 
 

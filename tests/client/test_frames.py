@@ -2,7 +2,7 @@
 
 import sys
 
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
 from filmstack import Client
 from filmstack.client import MATERIAL_COLUMNS
