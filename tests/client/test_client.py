@@ -166,19 +166,15 @@ def test_iteration_walks_every_page_lazily_without_splitting_materials(fs: Clien
         ).sample_id
         for i in range(7)
     ]
-    pages: list[str] = []
-    original = fs._request
-
-    def counting(method: str, path: str, **kwargs: object) -> httpx.Response:
-        pages.append(str(kwargs.get("params")))
-        return original(method, path, **kwargs)  # type: ignore[arg-type]
-
-    fs._request = counting  # type: ignore[method-assign]
+    pages: list[httpx.URL] = []
+    fs._http.event_hooks["request"].append(lambda request: pages.append(request.url))
     rows = fs.iter_target_materials(page_size=3)
     first = next(rows)
     assert first.sample_id == ids[0] and len(pages) == 1  # nothing fetched ahead
     rest = list(rows)
     assert len(pages) == 3
+    assert [url.params.get("limit") for url in pages] == ["3", "3", "3"]
+    assert "cursor" not in pages[0].params and pages[1].params["cursor"]
     assert [(r.sample_id, r.layer_id) for r in [first, *rest]] == [
         (i, position) for i in ids for position in (1, 2)
     ]
