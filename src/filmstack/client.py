@@ -266,7 +266,9 @@ class Client:
         """Parse a stack written film first ("10 nm BaTiO3 (001) / SrTiO3 on Si"), then create it.
 
         Positions are numbered from the substrate up; the name defaults to the parser's
-        material_name. `substrate` overrides (or supplies) the one the text names.
+        material_name. `substrate` overrides (or supplies) the one the text names. An
+        orientation given with the substrate is kept in sample_metadata["substrate_orientation"],
+        as the record has no field for it.
         """
         parsed = self.parse(text)
         substrate = substrate if substrate is not None else parsed.substrate
@@ -274,11 +276,14 @@ class Client:
             raise ConfigurationError(
                 f"{text!r} names no substrate: end it with 'on <substrate>' or pass substrate="
             )
+        metadata = dict(sample_metadata) if sample_metadata is not None else None
+        if parsed.substrate_orientation is not None:
+            metadata = {"substrate_orientation": parsed.substrate_orientation, **(metadata or {})}
         return self.create_target_material(
             name or parsed.material_name,
             substrate,
             parse_result_layers(parsed),
-            sample_metadata=sample_metadata,
+            sample_metadata=metadata,
         )
 
     @overload
@@ -446,6 +451,14 @@ class Client:
     def delete_target_material(self, target_material_id: int) -> None:
         """Delete the material and its layers (filmstack only)."""
         self._request("DELETE", f"target-materials/{_id(target_material_id)}")
+
+    def stack_svg(self, target_material_id: int) -> str:
+        """The stack drawn as an SVG image, substrate at the bottom (filmstack only).
+
+        In a notebook: IPython.display.SVG(fs.stack_svg(12)).
+        """
+        path = f"target-materials/{_id(target_material_id)}/stack.svg"
+        return self._request("GET", path).text
 
     def list_layers(self, target_material_id: int) -> list[Layer]:
         """The material's layers, ordered by position (filmstack only)."""

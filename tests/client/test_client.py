@@ -122,6 +122,14 @@ def test_create_from_text_numbers_positions_from_the_substrate_up(fs: Client) ->
     assert layers[1].orientation == "(001)" and layers[1].thickness_nm == 10.0
 
 
+def test_create_from_text_keeps_the_substrate_orientation_in_the_metadata(fs: Client) -> None:
+    material = fs.create_from_text("BaTiO3 on SrTiO3 (001)", sample_metadata={"run": 2})
+    assert material.substrate == "SrTiO3"
+    assert material.sample_metadata == {"substrate_orientation": "(001)", "run": 2}
+    plain = fs.create_from_text("BaTiO3 on SrTiO3")
+    assert plain.sample_metadata == {}
+
+
 def test_create_from_text_names_the_material_like_the_parser(fs: Client) -> None:
     material = fs.create_from_text("LAO/STO")
     assert material.sample_name == "LaAlO3 on SrTiO3" and material.substrate == "SrTiO3"
@@ -256,6 +264,14 @@ def test_get_nests_the_layers_in_position_order(fs: Client) -> None:
     assert isinstance(detail, MaterialDetail)
     assert [x.layer_id for x in detail.layers] == [1, 2]
     assert detail.user_name == "alice"
+
+
+def test_stack_svg_draws_the_stack(fs: Client) -> None:
+    material = fs.create_from_text("10 nm BaTiO3 (001) / SrTiO3 on Si")
+    svg = fs.stack_svg(material.sample_id)
+    assert svg.lstrip().startswith("<svg") and "BaTiO3" in svg and "Si" in svg
+    with pytest.raises(NotFound):
+        fs.stack_svg(987654)
 
 
 def test_delete_removes_the_material(fs: Client) -> None:

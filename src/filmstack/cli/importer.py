@@ -270,9 +270,8 @@ def _exact_in_notation(stack: str, layers: Sequence[dict[str, Any]]) -> bool:
     if len(parsed) != len(ordered):
         return False
     for mine, theirs in zip(ordered, parsed, strict=True):
-        if mine.get("space_group") is not None or mine.get("mp_id") is not None:
-            return False
-        for key in ("layer_id", "composition_string", "orientation", "thickness_nm"):
+        keys = ("layer_id", "composition_string", "orientation", "space_group", "mp_id")
+        for key in (*keys, "thickness_nm"):
             if mine.get(key) != theirs.get(key):
                 return False
         if mine.get("element_dict") is not None:
