@@ -1,9 +1,9 @@
 """Target materials and their stacks. Services flush, never commit: the request owns that."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from filmstack import __version__
@@ -95,34 +95,56 @@ def _stack_rows(
     return rows
 
 
-def _write_stack(session: Session, material: TargetMaterial, rows: list[dict[str, Any]]) -> None:
-    session.execute(delete(Layer).where(Layer.target_material_id == material.id))
+# Core tables for bulk writes: the ORM's per-row bookkeeping is not needed for them.
+LAYERS = cast(Table, Layer.__table__)
+ELEMENTS = cast(Table, MaterialElement.__table__)
+_STACK_COLUMNS = tuple(c.name for c in LAYERS.c if c.name not in ("id", "target_material_id"))
+
+
+def _write_stack(
+    session: Session, material: TargetMaterial, rows: list[dict[str, Any]], *, replace: bool
+) -> None:
+    """Store a validated stack and its element index; `replace` clears the old one first."""
+    if replace:
+        session.execute(delete(LAYERS).where(LAYERS.c.target_material_id == material.id))
     if rows:
-        session.execute(insert(Layer), [{"target_material_id": material.id, **row} for row in rows])
-    refresh_elements(session, material)
+        session.execute(
+            insert(LAYERS),
+            [
+                {"target_material_id": material.id, **{c: row.get(c) for c in _STACK_COLUMNS}}
+                for row in rows
+            ],
+        )
+    elements = {symbol for row in rows for symbol in row.get("element_dict") or ()}
+    _write_elements(session, material, elements, replace=replace)
 
 
 def refresh_elements(session: Session, material: TargetMaterial) -> None:
-    """Rebuild the element index of one material from its layers' element_dicts."""
-    session.execute(
-        delete(MaterialElement).where(MaterialElement.target_material_id == material.id)
-    )
+    """Rebuild the element index of one material from its stored layers' element_dicts."""
     dicts = session.scalars(
         select(Layer.element_dict).where(
             Layer.target_material_id == material.id, Layer.element_dict.is_not(None)
         )
     )
-    elements = sorted({symbol for d in dicts if d for symbol in d})
+    elements = {symbol for d in dicts if d for symbol in d}
+    _write_elements(session, material, elements, replace=True)
+
+
+def _write_elements(
+    session: Session, material: TargetMaterial, elements: set[str], *, replace: bool
+) -> None:
+    if replace:
+        session.execute(delete(ELEMENTS).where(ELEMENTS.c.target_material_id == material.id))
     if elements:
         session.execute(
-            insert(MaterialElement),
+            insert(ELEMENTS),
             [
                 {
                     "target_material_id": material.id,
                     "element": symbol,
                     "organization_id": material.organization_id,
                 }
-                for symbol in elements
+                for symbol in sorted(elements)
             ],
         )
 
@@ -147,8 +169,7 @@ def create_material(
     )
     session.add(material)
     session.flush()
-    _write_stack(session, material, rows)
-    session.flush()
+    _write_stack(session, material, rows, replace=False)
     return material
 
 
@@ -201,7 +222,7 @@ def replace_stack(
     session: Session, material: TargetMaterial, layers: list[LayerIn], settings: Settings
 ) -> None:
     rows = _stack_rows(layers, ["body"], settings)
-    _write_stack(session, material, rows)
+    _write_stack(session, material, rows, replace=True)
     material.last_updated = utcnow()
     session.flush()
 
