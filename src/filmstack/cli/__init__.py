@@ -7,6 +7,11 @@ from filmstack.cli import admin, materials, settings
 app = typer.Typer(
     name="filmstack",
     help="Record the layer stacks your lab intends to grow.",
+    epilog=(
+        "Example: filmstack serve, then in another terminal "
+        "filmstack login --endpoint http://127.0.0.1:8000/ and "
+        'filmstack materials create --name "BTO on STO" --substrate SrTiO3 --stack "BaTiO3(001)"'
+    ),
     no_args_is_help=True,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,

@@ -13,8 +13,14 @@ if TYPE_CHECKING:
 err = Console(stderr=True)
 out = Console()
 
-keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
-db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="Create, list and revoke API keys.",
+    epilog="Example: KEY=$(filmstack keys create --org lab --user alice)",
+    no_args_is_help=True,
+)
+db_app = typer.Typer(
+    help="Database maintenance.", epilog="Example: filmstack db upgrade", no_args_is_help=True
+)
 
 
 def _settings() -> "Settings":
