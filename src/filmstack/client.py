@@ -11,19 +11,18 @@ Synchronous, built on httpx. Pass `transport=` to talk to an app in-process (tes
 
 import email.utils
 import enum
-import os
 import time
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, overload
 
 import httpx
 
 from filmstack import __version__
+from filmstack.config import resolve_api_key, resolve_endpoint
 from filmstack.errors import ConfigurationError, TransportError, error_for_status
+from filmstack.frames import materials_frame, physical_samples_frame
 from filmstack.schemas import (
     ApiKeyInfo,
     Health,
@@ -41,7 +40,6 @@ from filmstack.schemas import (
 if TYPE_CHECKING:
     import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
-DEFAULT_ENDPOINT = "http://127.0.0.1:8000/"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -55,55 +53,6 @@ UNSET = _Unset.UNSET
 """Marks an argument as "leave unchanged" where None means "clear"."""
 
 LayerInput = LayerIn | Mapping[str, Any]
-
-
-# ------------------------------------------------------------------------ configuration
-
-
-def config_path() -> Path:
-    """Where `filmstack login` keeps endpoint and key: $FILMSTACK_CONFIG, else the XDG place."""
-    explicit = os.environ.get("FILMSTACK_CONFIG")
-    if explicit:
-        return Path(explicit).expanduser()
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base).expanduser() / "filmstack" / "config.toml"
-
-
-def load_config() -> dict[str, str]:
-    """The saved login ({} when there is none or it cannot be read)."""
-    try:
-        with config_path().open("rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError):
-        return {}
-    return {k: v for k, v in data.items() if isinstance(v, str) and k in ("endpoint", "api_key")}
-
-
-def resolve_api_key(api_key: str | None = None) -> str | None:
-    """Argument, else FILMSTACK_API_KEY, else AS_API_KEY, else the saved login."""
-    for value in (
-        api_key,
-        os.environ.get("FILMSTACK_API_KEY"),
-        os.environ.get("AS_API_KEY"),
-        load_config().get("api_key"),
-    ):
-        if value and value.strip():
-            return value.strip()
-    return None
-
-
-def resolve_endpoint(endpoint: str | None = None) -> str:
-    """Argument, else FILMSTACK_ENDPOINT, else AS_API_ENDPOINT, else the saved login, else local."""
-    for value in (
-        endpoint,
-        os.environ.get("FILMSTACK_ENDPOINT"),
-        os.environ.get("AS_API_ENDPOINT"),
-        load_config().get("endpoint"),
-    ):
-        if value and value.strip():
-            value = value.strip()
-            return value if value.endswith("/") else value + "/"
-    return DEFAULT_ENDPOINT
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -603,85 +552,9 @@ def parse_result_layers(parsed: ParseResult) -> list[dict[str, Any]]:
     return layers
 
 
-# ------------------------------------------------------------------------- data frames
-
-# Column names follow the public Atomscale client: Title Case, "ID" in capitals, internal ids
-# (layer row ids, user ids, note ids, the record's schema version) left out.
-MATERIAL_COLUMNS: dict[str, str] = {
-    "sample_id": "Target Material ID",
-    "sample_name": "Sample Name",
-    "substrate": "Substrate",
-    "layer_id": "Layer Position",
-    "composition_string": "Composition",
-    "element_dict": "Elements",
-    "orientation": "Orientation",
-    "space_group": "Space Group",
-    "space_group_number": "Space Group Number",
-    "thickness_nm": "Thickness (nm)",
-    "mp_id": "MP ID",
-    "sample_metadata": "Sample Metadata",
-    "detail_note_content": "Sample Notes",
-    "user_name": "Owner",
-    "last_updated": "Last Updated",
-}
-
-PHYSICAL_SAMPLE_COLUMNS: dict[str, str] = {
-    "id": "Physical Sample ID",
-    "name": "Physical Sample Name",
-    "target_material": "Target Material",
-    "physical_sample_metadata": "Sample Metadata",
-    "detail_note_content": "Sample Notes",
-    "detail_note_last_updated": "Sample Notes Last Updated",
-    "growth_instrument": "Growth Instrument",
-    "num_data_items": "Data Items",
-    "created_datetime": "Created Datetime",
-    "last_updated": "Last Updated",
-    "owner_name": "Owner",
-}
-
-
-def materials_frame(rows: Iterable[MaterialRow]) -> "pd.DataFrame":
-    """One DataFrame row per layer, in the public client's column style."""
-    import pandas as pd  # type: ignore[import-untyped, unused-ignore]
-
-    records = [{new: getattr(row, old) for old, new in MATERIAL_COLUMNS.items()} for row in rows]
-    frame = pd.DataFrame.from_records(records, columns=list(MATERIAL_COLUMNS.values()))
-    return frame.astype({"Layer Position": "Int64", "Space Group Number": "Int64"})
-
-
-def physical_samples_frame(rows: Iterable[PhysicalSampleRow]) -> "pd.DataFrame":
-    """One DataFrame row per physical sample, in the public client's list_physical_samples style."""
-    import pandas as pd  # type: ignore[import-untyped, unused-ignore]
-
-    records = []
-    for row in rows:
-        material = row.target_material
-        record = row.model_dump()
-        record["target_material"] = (
-            {"substrate": material.substrate, "sample_name": material.sample_name}
-            if material
-            else None
-        )
-        record["detail_note_content"] = row.detail_notes.content if row.detail_notes else None
-        record["detail_note_last_updated"] = (
-            row.detail_notes.last_updated if row.detail_notes else None
-        )
-        records.append({new: record[old] for old, new in PHYSICAL_SAMPLE_COLUMNS.items()})
-    return pd.DataFrame.from_records(records, columns=list(PHYSICAL_SAMPLE_COLUMNS.values()))
-
-
 __all__ = [
-    "DEFAULT_ENDPOINT",
-    "MATERIAL_COLUMNS",
-    "PHYSICAL_SAMPLE_COLUMNS",
     "UNSET",
     "Client",
-    "config_path",
-    "load_config",
-    "materials_frame",
     "parse_result_layers",
-    "physical_samples_frame",
-    "resolve_api_key",
-    "resolve_endpoint",
     "retry_after_seconds",
 ]

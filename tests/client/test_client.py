@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from filmstack import Client, ConfigurationError, Conflict, NotFound, __version__
-from filmstack.client import config_path, resolve_endpoint
+from filmstack.config import config_path, resolve_endpoint
 from filmstack.schemas import (
     Layer,
     LayerIn,

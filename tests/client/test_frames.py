@@ -5,7 +5,7 @@ import sys
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
 from filmstack import Client
-from filmstack.client import MATERIAL_COLUMNS
+from filmstack.frames import MATERIAL_COLUMNS
 
 EXPECTED_COLUMNS = [
     "Target Material ID",

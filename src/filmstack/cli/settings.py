@@ -11,7 +11,8 @@ from typing import Annotated, ParamSpec, TypeVar
 import typer
 from rich.console import Console
 
-from filmstack.client import Client, config_path, resolve_api_key, resolve_endpoint
+from filmstack.client import Client
+from filmstack.config import config_path, resolve_api_key, resolve_endpoint
 from filmstack.errors import ConfigurationError, FilmstackError
 
 
