@@ -132,3 +132,35 @@ def test_bad_paging_parameters_are_422(api: httpx.Client, params: dict) -> None:
     response = api.get("/target-materials/", params=params)
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][0] == "query"
+
+
+def test_element_search_combines_with_substrate_and_name(
+    api: httpx.Client, seeded: dict[str, int]
+) -> None:
+    params = [("element", "Ga"), ("substrate", "SiC")]
+    assert names(api.get("/target-materials/", params=params).json()) == ["AlGaN HEMT"]
+    params = [("element", "Ti"), ("name", "lao"), ("limit", "5")]
+    assert names(api.get("/target-materials/", params=params).json()) == []
+    params = [("element", "O"), ("name", "film"), ("limit", "5")]
+    assert names(api.get("/target-materials/", params=params).json()) == ["BTO film"]
+
+
+def test_listed_json_fields_come_back_exactly_as_stored(api: httpx.Client) -> None:
+    metadata = {"grower": "Zoë", "run": [1, 2.5, None, True], "nested": {"T/°C": 650, "e": 1e-9}}
+    body = {
+        "sample": {"sample_name": "json", "substrate": "Si", "sample_metadata": metadata},
+        "layers": [
+            {"layer_id": 1, "composition_string": "Ba0.5Sr0.5TiO3", "orientation": "[1 1 0]"}
+        ],
+    }
+    mid = api.post("/target-materials/", json=body).json()["sample_id"]
+    detail = api.get(f"/target-materials/{mid}").json()
+    for rows in (
+        api.get("/target-materials/").json(),
+        api.get("/target-materials/", params={"limit": 10}).json(),
+    ):
+        (row,) = rows
+        assert row["sample_metadata"] == metadata
+        assert row["element_dict"] == {"Ba": 0.5, "Sr": 0.5, "Ti": 1, "O": 3}
+        assert row["orientation_indices"] == detail["layers"][0]["orientation_indices"]
+        assert row["orientation_indices"] == {"kind": "direction", "indices": [1, 1, 0]}

@@ -2,12 +2,12 @@
 
 import base64
 import binascii
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, select
+import orjson
+from sqlalchemy import Select, Text, cast, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from filmstack.chemistry.elements import ELEMENT_SYMBOLS
@@ -62,39 +62,47 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _filtered_ids(filters: Filters) -> Select[int]:
-    """Material ids matching the filters, in id order. Element search reads the element index."""
+def _filtered_ids(filters: Filters, after: int | None = None) -> Select[int]:
+    """Material ids matching the filters, in id order, after `after` when paging.
+
+    Element search walks the element index in its own order, so a page reads only as many
+    index entries as it returns (sorting by the materials table would read every match).
+    """
     m = TargetMaterial
-    query = select(m.id).where(m.organization_id == filters.organization_id)
     if filters.elements:
         first, *rest = filters.elements
-        e0 = MaterialElement
-        query = query.join(
-            e0,
-            and_(
-                e0.target_material_id == m.id,
-                e0.organization_id == filters.organization_id,
-                e0.element == first,
-            ),
+        e0 = aliased(MaterialElement)
+        key = e0.target_material_id
+        query = select(key).where(
+            e0.organization_id == filters.organization_id, e0.element == first
         )
         for symbol in rest:
             other = aliased(MaterialElement)
             query = query.where(
-                exists().where(other.target_material_id == m.id, other.element == symbol)
+                exists().where(other.target_material_id == key, other.element == symbol)
             )
+        if filters.substrate is not None or filters.name:
+            query = query.join(m, m.id == key)
+    else:
+        key = m.id
+        query = select(key).where(m.organization_id == filters.organization_id)
     if filters.substrate is not None:
         query = query.where(m.substrate == filters.substrate)
     if filters.name:
         pattern = f"%{_escape_like(filters.name.lower())}%"
         query = query.where(func.lower(m.sample_name).like(pattern, escape="\\"))
-    return query.order_by(m.id)
+    if after is not None:
+        query = query.where(key > after)
+    return query.order_by(key)
 
 
 _ROW_COLUMNS = (
     TargetMaterial.id,
     TargetMaterial.sample_name,
     TargetMaterial.substrate,
-    TargetMaterial.sample_metadata,
+    # JSON columns come back as their stored text and go into the answer as they are:
+    # decoding and re-encoding them was most of the cost of a long list.
+    cast(TargetMaterial.sample_metadata, Text),
     TargetMaterial.detail_note_id,
     TargetMaterial.user_id,
     TargetMaterial.version,
@@ -104,18 +112,18 @@ _ROW_COLUMNS = (
     Layer.id,
     Layer.position,
     Layer.composition_string,
-    Layer.element_dict,
+    cast(Layer.element_dict, Text),
     Layer.orientation,
     Layer.space_group,
     Layer.mp_id,
     Layer.thickness_nm,
     Layer.space_group_number,
     Layer.space_group_input,
-    Layer.orientation_indices,
+    cast(Layer.orientation_indices, Text),
 )
 
 
-def _rows_query(material_ids: Select[int] | list[int]) -> Select[Any]:
+def _rows_query(material_ids: Select[int] | list[int]) -> Select[*tuple[Any, ...]]:
     m = TargetMaterial
     query = (
         select(*_ROW_COLUMNS)
@@ -129,36 +137,38 @@ def _rows_query(material_ids: Select[int] | list[int]) -> Select[Any]:
     return query.where(m.id.in_(material_ids.scalar_subquery()))
 
 
-def row_out(r: Sequence[Any]) -> dict[str, Any]:
+def _raw(text: str | None) -> orjson.Fragment | None:
+    return None if text is None else orjson.Fragment(text)
+
+
+def row_json(r: Sequence[Any]) -> bytes:
     """One flattened row: the layer's fields, then the material's, as the public API lists them."""
-    return {
-        "id": r[0],
-        "layer_row_id": r[10],
-        "layer_id": r[11],
-        "sample_id": r[0],
-        "composition_string": r[12],
-        "element_dict": r[13],
-        "orientation": r[14],
-        "space_group": r[15],
-        "mp_id": r[16],
-        "thickness_nm": r[17],
-        "space_group_number": r[18],
-        "space_group_input": r[19],
-        "orientation_indices": r[20],
-        "sample_name": r[1],
-        "substrate": r[2],
-        "sample_metadata": r[3] or {},
-        "detail_notes_id": r[4],
-        "user_id": r[5],
-        "version": r[6],
-        "last_updated": iso(r[7]),
-        "user_name": r[8],
-        "detail_note_content": r[9],
-    }
-
-
-def _dumps(row: dict[str, Any]) -> str:
-    return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+    return orjson.dumps(
+        {
+            "id": r[0],
+            "layer_row_id": r[10],
+            "layer_id": r[11],
+            "sample_id": r[0],
+            "composition_string": r[12],
+            "element_dict": _raw(r[13]),
+            "orientation": r[14],
+            "space_group": r[15],
+            "mp_id": r[16],
+            "thickness_nm": r[17],
+            "space_group_number": r[18],
+            "space_group_input": r[19],
+            "orientation_indices": _raw(r[20]),
+            "sample_name": r[1],
+            "substrate": r[2],
+            "sample_metadata": _raw(r[3]) or {},
+            "detail_notes_id": r[4],
+            "user_id": r[5],
+            "version": r[6],
+            "last_updated": iso(r[7]),
+            "user_name": r[8],
+            "detail_note_content": r[9],
+        }
+    )
 
 
 def stream_all(db: Database, filters: Filters, batch: int = 1000) -> Iterator[bytes]:
@@ -171,25 +181,23 @@ def stream_all(db: Database, filters: Filters, batch: int = 1000) -> Iterator[by
         yield b"["
         first = True
         for chunk in result.partitions():
-            text = ",".join(_dumps(row_out(r)) for r in chunk)
-            if not text:
+            if not chunk:
                 continue
-            yield (text if first else "," + text).encode()
+            text = b",".join(row_json(r) for r in chunk)
+            yield text if first else b"," + text
             first = False
         yield b"]"
 
 
 def page(
     session: Session, filters: Filters, limit: int, cursor: str | None
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[bytes, str | None]:
     """One page of `limit` materials (never splitting one's layers) and the next cursor."""
-    ids_query = _filtered_ids(filters)
-    if cursor is not None:
-        ids_query = ids_query.where(TargetMaterial.id > decode_cursor(cursor))
+    ids_query = _filtered_ids(filters, None if cursor is None else decode_cursor(cursor))
     ids = list(session.scalars(ids_query.limit(limit + 1)))
     next_cursor = encode_cursor(ids[limit - 1]) if len(ids) > limit else None
     ids = ids[:limit]
     if not ids:
-        return [], None
-    rows = [row_out(r) for r in session.execute(_rows_query(ids))]
-    return rows, next_cursor
+        return b"[]", None
+    rows = b",".join(row_json(r) for r in session.execute(_rows_query(ids)))
+    return b"[" + rows + b"]", next_cursor

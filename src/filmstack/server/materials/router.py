@@ -3,7 +3,7 @@
 from typing import Annotated, Any
 
 from fastapi import Body, Query, Request, Response
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 
 from filmstack.chemistry import ChemistryError, parse_stack
 from filmstack.schemas import (
@@ -136,9 +136,9 @@ def list_materials(
         return StreamingResponse(
             listing.stream_all(get_database(request), filters), media_type="application/json"
         )
-    rows, next_cursor = listing.page(session, filters, limit or 100, cursor)
+    body, next_cursor = listing.page(session, filters, limit or 100, cursor)
     headers = {"X-Next-Cursor": next_cursor} if next_cursor else {}
-    return JSONResponse(rows, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 @router.get("/{target_material_id}", response_model=MaterialDetail, responses=NOT_FOUND)
