@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from filmstack.server.config import Settings
     from filmstack.server.db import Database
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 out = Console()
 
 keys_app = typer.Typer(

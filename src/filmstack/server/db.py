@@ -1,5 +1,6 @@
 """Engine, sessions and the declarative base shared by every domain package."""
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -34,7 +35,13 @@ def utcnow() -> datetime:
 IMMEDIATE = "filmstack_immediate"
 
 
+def _json_text(value: Any) -> str:
+    # Compact, as the API answers; lists pass stored JSON through as it is.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    kwargs.setdefault("json_serializer", _json_text)
     sa_url = make_url(url)
     if sa_url.get_backend_name() == "sqlite":
         if sa_url.database and sa_url.database != ":memory:":
