@@ -49,3 +49,25 @@ def test_racing_stack_replacements_leave_one_whole_stack(
     layers = api.get(f"/target-materials/{mid}/layers").json()
     assert [la["layer_id"] for la in layers] == [1, 2, 3, 4, 5]
     assert len({la["composition_string"] for la in layers}) == 1
+
+
+def test_more_concurrent_writers_than_server_threads_all_succeed(
+    server: ServerThread, keys: Keys, api: httpx.Client
+) -> None:
+    # The server runs sync endpoints on 40 threads; 60 writers at once must neither starve
+    # the one holding SQLite's write lock nor time out waiting for it.
+    def create(i: int) -> int:
+        with httpx.Client(
+            base_url=server.url, headers={"X-API-KEY": keys.writer}, timeout=120
+        ) as c:
+            body = {
+                "sample": {"sample_name": f"crowd {i}", "substrate": "Si"},
+                "layers": [{"layer_id": 1, "composition_string": "SrTiO3"}],
+            }
+            return c.post("/target-materials/", json=body).status_code
+
+    with ThreadPoolExecutor(60) as pool:
+        codes = list(pool.map(create, range(60)))
+    assert codes == [200] * 60
+    rows = api.get("/target-materials/").json()
+    assert sorted(r["sample_name"] for r in rows) == sorted(f"crowd {i}" for i in range(60))

@@ -46,9 +46,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if sa_url.get_backend_name() == "sqlite":
         if sa_url.database and sa_url.database != ":memory:":
             Path(sa_url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        # One connection per request thread (AnyIO runs sync endpoints on up to 40): a request
+        # must never wait for a connection while holding one of those threads.
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 30)
         engine = create_engine(sa_url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
         return engine
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 30)
     return create_engine(sa_url, pool_pre_ping=True, **kwargs)
 
 

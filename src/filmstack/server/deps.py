@@ -1,6 +1,7 @@
 """Annotated dependencies: the session a request owns, the caller's key, load-or-404."""
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
@@ -25,7 +26,24 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def _write_turn(request: Request) -> AsyncIterator[None]:
+    """On SQLite, writing requests of this process take turns here, in the event loop.
+
+    SQLite has one writer at a time. Waiting for its lock inside a worker thread would hold that
+    thread, and with every thread waiting, the writer that has the lock could not get a thread to
+    finish: queueing before any thread is taken avoids that, and serves writers in order.
+    """
+    lock: asyncio.Lock | None = request.app.state.write_lock
+    if lock is None or request.method in _READ_METHODS:
+        yield
+        return
+    async with lock:
+        yield
+
+
+def get_session(
+    request: Request, _turn: Annotated[None, Depends(_write_turn, scope="function")]
+) -> Iterator[Session]:
     """One transaction per request: committed before the response is sent, or rolled back."""
     db = get_database(request)
     with db.session(write=request.method not in _READ_METHODS) as session:
@@ -53,9 +71,12 @@ def _principal(session: Session, key: str | None, scope: str) -> Principal:
 
 def _require(scope: str):  # type: ignore[no-untyped-def]
     def dependency(
-        session: SessionDep, key: Annotated[str | None, Security(api_key_header)]
+        request: Request, key: Annotated[str | None, Security(api_key_header)]
     ) -> Principal:
-        return _principal(session, key, scope)
+        # A short read of its own: a request is authenticated before it queues to write, and
+        # calls that need no transaction (parse) open none.
+        with get_database(request).session(write=False) as session:
+            return _principal(session, key, scope)
 
     dependency.__name__ = f"require_{scope}"
     return dependency
