@@ -65,8 +65,8 @@ def add_layer(
             ]
         ),
     ],
-    session: SessionDep,
     principal: WriteKey,
+    session: SessionDep,
     settings: SettingsDep,
 ) -> dict[str, Any]:
     """Add one layer at a free position."""
@@ -81,8 +81,8 @@ def update_layer(
             examples=[{"sample_id": 1, "layer_id": 1, "orientation": "(111)", "thickness_nm": 12.5}]
         ),
     ],
-    session: SessionDep,
     principal: WriteKey,
+    session: SessionDep,
 ) -> dict[str, Any]:
     """Change fields of the layer that sample_id and layer_id name."""
     return service.layer_out(service.update_layer(session, principal, body))
@@ -99,7 +99,7 @@ def parse(body: ParseRequest, principal: ReadKey) -> dict[str, Any]:
 
 @router.post("/", response_model=Material)
 def create_material(
-    body: MaterialCreate, session: SessionDep, principal: WriteKey, settings: SettingsDep
+    body: MaterialCreate, principal: WriteKey, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """Create a target material with its stack; any bad layer writes nothing."""
     return service.material_out(service.create_material(session, principal, body, settings))
@@ -112,8 +112,8 @@ def create_material(
 )
 def list_materials(
     request: Request,
-    session: SessionDep,
     principal: ReadKey,
+    session: SessionDep,
     substrate: Annotated[str | None, Query(max_length=255, description="Exact substrate.")] = None,
     name: Annotated[
         str | None, Query(max_length=255, description="Substring of sample_name, any case.")
@@ -143,7 +143,7 @@ def list_materials(
 
 @router.get("/{target_material_id}", response_model=MaterialDetail, responses=NOT_FOUND)
 def get_material(
-    target_material_id: int, session: SessionDep, principal: ReadKey
+    target_material_id: int, principal: ReadKey, session: SessionDep
 ) -> dict[str, Any]:
     """Extension: one material with its layers nested."""
     material = service.get_material(session, principal, target_material_id)
@@ -154,8 +154,8 @@ def get_material(
 def update_material(
     target_material_id: int,
     body: MaterialUpdate,
-    session: SessionDep,
     principal: WriteKey,
+    session: SessionDep,
     settings: SettingsDep,
 ) -> dict[str, Any]:
     """Change name, substrate, metadata (replaced whole) or the detail note; layers untouched."""
@@ -164,7 +164,7 @@ def update_material(
 
 
 @router.delete("/{target_material_id}", status_code=204, responses=NOT_FOUND)
-def delete_material(target_material_id: int, session: SessionDep, principal: DeleteKey) -> Response:
+def delete_material(target_material_id: int, principal: DeleteKey, session: SessionDep) -> Response:
     """Extension: delete the material and its layers; linked physical samples lose the link."""
     material = service.get_material(session, principal, target_material_id, for_update=True)
     service.delete_material(session, material)
@@ -173,7 +173,7 @@ def delete_material(target_material_id: int, session: SessionDep, principal: Del
 
 @router.get("/{target_material_id}/layers", response_model=list[Layer], responses=NOT_FOUND)
 def list_layers(
-    target_material_id: int, session: SessionDep, principal: ReadKey
+    target_material_id: int, principal: ReadKey, session: SessionDep
 ) -> list[dict[str, Any]]:
     """Extension: the layers, ordered by position."""
     material = service.get_material(session, principal, target_material_id)
@@ -184,8 +184,8 @@ def list_layers(
 def replace_stack(
     target_material_id: int,
     body: Annotated[list[LayerIn], Body(examples=[STACK_EXAMPLE])],
-    session: SessionDep,
     principal: WriteKey,
+    session: SessionDep,
     settings: SettingsDep,
 ) -> dict[str, Any]:
     """The array becomes the whole stack (an empty array clears it), all or nothing."""
@@ -196,7 +196,7 @@ def replace_stack(
 
 @router.delete("/{target_material_id}/layers/{layer_id}", status_code=204, responses=NOT_FOUND)
 def delete_layer(
-    target_material_id: int, layer_id: int, session: SessionDep, principal: DeleteKey
+    target_material_id: int, layer_id: int, principal: DeleteKey, session: SessionDep
 ) -> Response:
     """Extension: remove one position; the others keep theirs."""
     material = service.get_material(session, principal, target_material_id, for_update=True)

@@ -21,20 +21,20 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 @router.post("/", response_model=PhysicalSample, responses=NOT_FOUND)
 def create_sample(
-    body: PhysicalSampleCreate, session: SessionDep, principal: WriteKey, settings: SettingsDep
+    body: PhysicalSampleCreate, principal: WriteKey, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """Record a grown sample, optionally linked to the target material it realises."""
     return service.sample_out(service.create_sample(session, principal, body, settings))
 
 
 @router.get("/", response_model=list[PhysicalSampleRow])
-def list_samples(session: SessionDep, principal: ReadKey) -> list[dict[str, Any]]:
+def list_samples(principal: ReadKey, session: SessionDep) -> list[dict[str, Any]]:
     """Every physical sample of the organization, with owner, note and linked material."""
     return service.list_samples(session, principal)
 
 
 @router.get("/{physical_sample_id}", response_model=PhysicalSample, responses=NOT_FOUND)
-def get_sample(physical_sample_id: str, session: SessionDep, principal: ReadKey) -> dict[str, Any]:
+def get_sample(physical_sample_id: str, principal: ReadKey, session: SessionDep) -> dict[str, Any]:
     return service.sample_out(service.get_sample(session, principal, physical_sample_id))
 
 
@@ -42,8 +42,8 @@ def get_sample(physical_sample_id: str, session: SessionDep, principal: ReadKey)
 def update_sample(
     physical_sample_id: str,
     body: PhysicalSampleUpdate,
-    session: SessionDep,
     principal: WriteKey,
+    session: SessionDep,
     settings: SettingsDep,
 ) -> dict[str, Any]:
     sample = service.get_sample(session, principal, physical_sample_id, for_update=True)
@@ -54,7 +54,7 @@ def update_sample(
     "/{physical_sample_id}/target_material", response_model=PhysicalSample, responses=NOT_FOUND
 )
 def link_target_material(
-    physical_sample_id: str, body: TargetMaterialLink, session: SessionDep, principal: WriteKey
+    physical_sample_id: str, body: TargetMaterialLink, principal: WriteKey, session: SessionDep
 ) -> dict[str, Any]:
     """Point the sample at a target material, or unlink it with null."""
     sample = service.get_sample(session, principal, physical_sample_id, for_update=True)

@@ -78,7 +78,7 @@ def static(name: str) -> Response:
         404: {"description": "No such target material in your organization."},
     },
 )
-def stack_svg(target_material_id: int, session: SessionDep, principal: ReadKey) -> Response:
+def stack_svg(target_material_id: int, principal: ReadKey, session: SessionDep) -> Response:
     """Extension: the stack drawn as SVG, for notebooks and reports to embed."""
     material = service.get_material(session, principal, target_material_id)
     layers: list[dict[str, Any]] = [
