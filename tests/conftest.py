@@ -2,12 +2,13 @@
 HTTP server. Every storage-touching test runs once per database."""
 
 import os
-import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,4 +187,49 @@ def sqlite_copy(tmp_path: Path) -> str:
     return url
 
 
-__all__ = ["Backend", "Keys", "ServerThread", "make_settings", "shutil"]
+FILMSTACK = Path(sys.executable).with_name("filmstack")
+
+
+class ServeProcess:
+    """A `filmstack serve` subprocess on a free port, as a user starts it.
+
+    stdout stays a pipe (the admin key is all serve prints there); stderr goes to `log`.
+    """
+
+    def __init__(self, env: Mapping[str, str], log: Path, *extra: str) -> None:
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = log
+        with log.open("w") as stderr:
+            self.proc = subprocess.Popen(
+                [str(FILMSTACK), "serve", "--port", str(port), *extra],
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+                env=dict(env),
+            )
+        deadline = time.monotonic() + 60
+        while True:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise AssertionError(f"filmstack serve did not start:\n{log.read_text()}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+
+    def read_key(self) -> str:
+        """The next line of stdout: the admin key serve prints on an empty database."""
+        assert self.proc.stdout is not None
+        return self.proc.stdout.readline().strip()
+
+    def stop(self) -> str:
+        """Terminate the server; return what it printed on stdout and had not been read."""
+        self.proc.terminate()
+        try:
+            out, _ = self.proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, _ = self.proc.communicate(timeout=10)
+        return out or ""

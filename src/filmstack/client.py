@@ -308,15 +308,14 @@ class Client:
 
         `detail_note_content` (filmstack only) sets the note; None removes it.
         """
-        body: dict[str, Any] = {}
-        if sample_name is not None:
-            body["sample_name"] = sample_name
-        if substrate is not None:
-            body["substrate"] = substrate
-        if sample_metadata is not None:
-            body["sample_metadata"] = dict(sample_metadata)
-        if detail_note_content is not UNSET:
-            body["detail_note_content"] = detail_note_content
+        body = _changes(
+            {
+                "sample_name": sample_name,
+                "substrate": substrate,
+                "sample_metadata": sample_metadata,
+            },
+            {"detail_note_content": detail_note_content},
+        )
         path = f"target-materials/{_id(target_material_id)}"
         return Material.model_validate(self._json("PATCH", path, json=body, idempotent=True))
 
@@ -376,10 +375,7 @@ class Client:
             "mp_id": mp_id,
             "thickness_nm": thickness_nm,
         }
-        body: dict[str, Any] = {"sample_id": target_material_id, "layer_id": layer_id}
-        for key, value in fields.items():
-            if value is not UNSET:
-                body[key] = dict(value) if isinstance(value, Mapping) else value
+        body = {"sample_id": target_material_id, "layer_id": layer_id, **_changes({}, fields)}
         data = self._json("PATCH", "target-materials/layers/", json=body, idempotent=True)
         return Layer.model_validate(data)
 
@@ -476,15 +472,10 @@ class Client:
         detail_note_content: str | None | _Unset = UNSET,
     ) -> PhysicalSample:
         """Rename, relink, replace the metadata of, or annotate a physical sample."""
-        body: dict[str, Any] = {}
-        if name is not None:
-            body["name"] = name
-        if target_material_id is not UNSET:
-            body["sample_id"] = target_material_id
-        if physical_sample_metadata is not None:
-            body["physical_sample_metadata"] = dict(physical_sample_metadata)
-        if detail_note_content is not UNSET:
-            body["detail_note_content"] = detail_note_content
+        body = _changes(
+            {"name": name, "physical_sample_metadata": physical_sample_metadata},
+            {"sample_id": target_material_id, "detail_note_content": detail_note_content},
+        )
         path = f"physical_samples/{physical_sample_id}"
         return PhysicalSample.model_validate(self._json("PATCH", path, json=body, idempotent=True))
 
@@ -531,6 +522,15 @@ def _filters(name: str | None, substrate: str | None, elements: Sequence[str]) -
     if elements:
         params["element"] = list(elements)
     return params
+
+
+def _changes(
+    fields: Mapping[str, Any], nullable: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A PATCH body: `fields` are sent unless None, `nullable` ones unless UNSET (None clears)."""
+    sent = {k: v for k, v in fields.items() if v is not None}
+    sent.update({k: v for k, v in (nullable or {}).items() if v is not UNSET})
+    return {k: dict(v) if isinstance(v, Mapping) else v for k, v in sent.items()}
 
 
 def _layer_body(layer: LayerInput) -> dict[str, Any]:

@@ -2,9 +2,6 @@
 injected transport, and a `filmstack serve` subprocess on its own fresh database."""
 
 import os
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -19,9 +16,7 @@ from sqlalchemy import text
 from filmstack.server.accounts.service import create_key
 from filmstack.server.config import normalize_database_url
 from filmstack.server.db import Database
-from tests.conftest import PG_ENV, Backend, _with_schema, free_port
-
-FILMSTACK = Path(sys.executable).with_name("filmstack")
+from tests.conftest import PG_ENV, Backend, ServeProcess, _with_schema
 
 
 class InProcessTransport(httpx.BaseTransport):
@@ -73,43 +68,6 @@ class Served:
         return key
 
 
-def start_serve(env: dict[str, str]) -> tuple["subprocess.Popen[str]", str, str]:
-    """Start `filmstack serve` on a free port; return it, its URL and the admin key it printed."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(FILMSTACK), "serve", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    assert proc.stdout is not None
-    key = proc.stdout.readline().strip()  # printed before the server starts listening
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"filmstack serve exited with {proc.returncode}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return proc, url, key
-        except httpx.TransportError:
-            time.sleep(0.1)
-    stop_serve(proc)
-    raise AssertionError("filmstack serve did not answer /healthz within 60 s")
-
-
-def stop_serve(proc: "subprocess.Popen[str]") -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
-    if proc.stdout is not None:
-        proc.stdout.close()
-
-
 @contextmanager
 def served_database(name: str, tmp: Path) -> Iterator[tuple[dict[str, str], Backend]]:
     """Environment for serve on an empty database of `name`'s kind, and that database."""
@@ -136,8 +94,8 @@ def served_database(name: str, tmp: Path) -> Iterator[tuple[dict[str, str], Back
 @contextmanager
 def serving(name: str, tmp: Path) -> Iterator[Served]:
     with served_database(name, tmp) as (env, backend):
-        proc, url, key = start_serve(env)
+        running = ServeProcess(env, tmp / "serve.log")
         try:
-            yield Served(url, backend, key)
+            yield Served(running.url, backend, running.read_key())
         finally:
-            stop_serve(proc)
+            running.stop()

@@ -1,8 +1,6 @@
 """The server's own commands: serve, keys create/list/revoke, db upgrade."""
 
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,10 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from filmstack.cli import app
-from tests.conftest import Backend, Keys, ServerThread, free_port
+from tests.conftest import Backend, Keys, ServeProcess, ServerThread
 
 runner = CliRunner()
-FILMSTACK = str(Path(sys.executable).with_name("filmstack"))
 
 
 def invoke(backend: Backend, *args: str) -> "object":
@@ -112,56 +109,32 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
-def start_serve(data_dir: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
-    port = free_port()
+def start_serve(data_dir: Path, *extra: str) -> ServeProcess:
     env = {**os.environ, "FILMSTACK_DATA_DIR": str(data_dir)}
     env.pop("FILMSTACK_DATABASE_URL", None)
-    proc = subprocess.Popen(
-        [FILMSTACK, "serve", "--port", str(port), *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(proc.stderr.read() if proc.stderr else "serve exited")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("serve did not answer /healthz")
-
-
-def stop(proc: subprocess.Popen[str]) -> tuple[str, str]:
-    proc.terminate()
-    out, err = proc.communicate(timeout=30)
-    return out, err
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return ServeProcess(env, data_dir.parent / f"serve-{time.monotonic_ns()}.log", *extra)
 
 
 @pytest.fixture
-def served(data_dir: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    proc, url = start_serve(data_dir)
-    yield proc, url
-    if proc.poll() is None:
-        stop(proc)
+def served(data_dir: Path) -> Iterator[ServeProcess]:
+    running = start_serve(data_dir)
+    yield running
+    running.stop()
 
 
 def test_serve_on_an_empty_database_prints_one_admin_key(
-    served: tuple[subprocess.Popen[str], str], data_dir: Path
+    served: ServeProcess, data_dir: Path
 ) -> None:
-    proc, url = served
-    out, err = stop(proc)
+    out = served.stop()
+    err = served.log.read_text()
     key = out.strip()
     assert key.startswith("fs_") and len(out.splitlines()) == 1
-    assert url.replace("http://", "") in err
+    assert served.url.replace("http://", "") in err
     assert str(data_dir / "filmstack.db") in err
 
-    again, url = start_serve(data_dir)
+    again = start_serve(data_dir)
+    url = again.url
     headers = {"X-API-KEY": key}
     body = {
         "sample": {"sample_name": "BaTiO3 on Si", "substrate": "Si"},
@@ -171,16 +144,15 @@ def test_serve_on_an_empty_database_prints_one_admin_key(
     assert httpx.get(f"{url}/api-keys/", headers=headers).status_code == 200
     rows = httpx.get(f"{url}/target-materials/", headers=headers).json()
     assert rows[0]["element_dict"] == {"Ba": 1, "Ti": 1, "O": 3}
-    out, err = stop(again)
-    assert out == ""
-    assert "keys exist already" in err
+    assert again.stop() == ""
+    assert "keys exist already" in again.log.read_text()
 
 
 def test_serve_with_several_workers(data_dir: Path) -> None:
-    proc, url = start_serve(data_dir, "--workers", "2")
+    running = start_serve(data_dir, "--workers", "2")
     try:
         for _ in range(10):
-            assert httpx.get(f"{url}/healthz").json()["status"] == "ok"
+            assert httpx.get(f"{running.url}/healthz").json()["status"] == "ok"
     finally:
-        out, _ = stop(proc)
+        out = running.stop()
     assert out.strip().startswith("fs_")

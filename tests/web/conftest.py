@@ -5,9 +5,6 @@ the browser tests skip, unless FILMSTACK_REQUIRE_BROWSER=1 (set by CI) makes tha
 """
 
 import os
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import ServeProcess
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -66,54 +63,18 @@ class Served:
             return api.get(f"/target-materials/{sample_id}")
 
 
-def _serve_command() -> list[str]:
-    script = Path(sys.executable).with_name("filmstack")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from filmstack.cli import main; main()"]
-
-
 @contextmanager
 def serve(data: Path) -> Iterator[Served]:
     """`filmstack serve` on a free port over an empty data directory; stopped on exit."""
-    port = free_port()
     env = {**os.environ, "FILMSTACK_DATA_DIR": str(data)}
     env.pop("FILMSTACK_DATABASE_URL", None)
-    log_path = data / "serve.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [*_serve_command(), "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            text=True,
-        )
-        try:
-            assert proc.stdout is not None
-            key = proc.stdout.readline().strip()  # the admin key is all it prints on stdout
-            url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while True:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.flush()
-                    pytest.fail(f"filmstack serve did not start:\n{log_path.read_text()}")
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.1)
-            assert key, "filmstack serve printed no admin key on an empty database"
-            yield Served(url, key)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
-            if proc.stdout:
-                proc.stdout.close()
+    running = ServeProcess(env, data / "serve.log")
+    try:
+        key = running.read_key()
+        assert key, "filmstack serve printed no admin key on an empty database"
+        yield Served(running.url, key)
+    finally:
+        running.stop()
 
 
 @pytest.fixture(scope="session")

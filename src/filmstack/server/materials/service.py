@@ -7,7 +7,14 @@ from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from filmstack import __version__
-from filmstack.schemas import LayerCreate, LayerIn, LayerUpdate, MaterialCreate, MaterialUpdate
+from filmstack.schemas import (
+    MAX_INT64,
+    LayerCreate,
+    LayerIn,
+    LayerUpdate,
+    MaterialCreate,
+    MaterialUpdate,
+)
 from filmstack.server.accounts.models import User
 from filmstack.server.accounts.service import Principal
 from filmstack.server.config import Settings
@@ -16,8 +23,6 @@ from filmstack.server.errors import Conflict, InvalidInput, NotFound, problem
 from filmstack.server.materials.layers import CHANGEABLE, layer_columns
 from filmstack.server.materials.models import DetailNote, Layer, MaterialElement, TargetMaterial
 from filmstack.server.validation import check_json_object
-
-MAX_ID = 2**63 - 1
 
 
 def iso(ts: datetime) -> str:
@@ -32,7 +37,7 @@ def get_material(
     session: Session, principal: Principal, material_id: int, *, for_update: bool = False
 ) -> TargetMaterial:
     """The caller's material, or 404: another organization's id looks exactly like a missing one."""
-    if not 1 <= material_id <= MAX_ID:
+    if not 1 <= material_id <= MAX_INT64:
         raise NotFound(f"Target material {material_id} not found")
     query = select(TargetMaterial).where(
         TargetMaterial.id == material_id,
