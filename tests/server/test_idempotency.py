@@ -43,7 +43,10 @@ def test_the_same_key_and_body_answer_the_first_answer_and_write_nothing(
     assert again.content == first.content
     assert again.headers["ETag"] == first.headers["ETag"]
     # The same JSON, spaced and ordered differently, is the same body.
-    reordered = '{"layers": [{"composition_string": "GaN", "layer_id": 1}], "sample": {"substrate": "Si", "detail_note_content": "note", "sample_name": "retry me"}}'
+    reordered = (
+        '{"layers": [{"composition_string": "GaN", "layer_id": 1}], "sample": '
+        '{"substrate": "Si", "detail_note_content": "note", "sample_name": "retry me"}}'
+    )
     third = api.post(
         "/target-materials/",
         content=reordered,
