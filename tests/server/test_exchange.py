@@ -355,3 +355,13 @@ def _foreign_metadata() -> dict[str, Any]:
             {"@id": "#p", "@type": "Organization", "name": "Other ELN"},
         ],
     }
+
+
+def test_openapi_documents_the_exchange_endpoints(server: ServerThread) -> None:
+    spec = httpx.get(f"{server.url}/openapi.json").json()
+    paths = spec["paths"]
+    assert "get" in paths["/target-materials/{target_material_id}/export"]
+    assert "get" in paths["/export"]
+    upload = paths["/import"]["post"]["requestBody"]["content"]
+    assert upload["application/vnd.eln+zip"]["schema"]["format"] == "binary"
+    assert "multipart/form-data" in upload
