@@ -301,6 +301,7 @@ def test_hostile_or_malformed_files_are_refused_with_4xx(
     metadata_name = f"{root}/ro-crate-metadata.json"
     record = json.loads(files[record_name])
     bad_layer = {**record, "layers": [{"layer_id": 1, "composition_string": "Xq2"}]}
+    too_deep = {**record, "sample": {**record["sample"], "sample_metadata": _deep(40)}}
     nested = "[" * 100_000 + "]" * 100_000
 
     cases: dict[str, tuple[bytes, int, str]] = {
@@ -315,6 +316,11 @@ def test_hostile_or_malformed_files_are_refused_with_4xx(
         "deep json": (_rewrite(good, {metadata_name: nested}), 422, "JSON"),
         "no graph": (_rewrite(good, {metadata_name: '{"@context": 1}'}), 422, "@graph"),
         "bad record": (_rewrite(good, {record_name: json.dumps(bad_layer)}), 422, "Xq2"),
+        "deep metadata": (
+            _rewrite(good, {record_name: json.dumps(too_deep)}),
+            422,
+            "sample_metadata",
+        ),
         "bomb": (_rewrite(good, {record_name: b"\0" * (60 * 1024 * 1024)}), 413, "unpacks"),
         "foreign": (
             _zip({f"{root}/ro-crate-metadata.json": json.dumps(_foreign_metadata())}),
@@ -328,6 +334,30 @@ def test_hostile_or_malformed_files_are_refused_with_4xx(
         assert response.status_code == status, (label, response.status_code, response.text)
         assert words in json.dumps(response.json()["detail"]), (label, response.text)
     assert _count(rival) == before  # nothing half-written, even for the bad record
+
+
+def _deep(levels: int) -> dict[str, Any]:
+    value: dict[str, Any] = {}
+    for _ in range(levels):
+        value = {"x": value}
+    return value
+
+
+def test_a_record_problem_names_the_dataset_in_the_file(
+    api: httpx.Client, rival: httpx.Client
+) -> None:
+    first, _ = populate(api)
+    good = api.get(f"/target-materials/{first}/export").content
+    root, files = unzip(good)
+    name = next(n for n in files if n.endswith("material.json"))
+    record = json.loads(files[name])
+    record["sample"]["sample_metadata"] = _deep(40)
+    response = rival.post(
+        "/import", content=_rewrite(good, {name: json.dumps(record)}), headers=ELN
+    )
+    assert response.status_code == 422
+    loc = response.json()["detail"][0]["loc"]
+    assert loc[:3] == ["body", "file", f"materials/{first}/"] and "sample_metadata" in loc
 
 
 def test_too_many_entries_are_refused(rival: httpx.Client) -> None:

@@ -325,7 +325,7 @@ def read_eln(data: bytes) -> Imported:
         metadata = _json(_read_member(archive, metadata_name, MAX_METADATA_BYTES), METADATA_FILE)
         crate = _parse_crate(metadata)
         found = Imported()
-        root_parts = _refs(crate.root_dataset.properties().get("hasPart"))
+        root_parts = list(dict.fromkeys(_refs(crate.root_dataset.properties().get("hasPart"))))
         for dataset_id in root_parts:
             entity = crate.get(dataset_id)
             props = entity.properties() if entity is not None else {}

@@ -136,6 +136,13 @@ def _problems(exc: ValidationError, loc: list[str | int]) -> InvalidInput:
     )
 
 
+def _within(exc: InvalidInput, loc: list[str | int]) -> InvalidInput:
+    """A create's problems, located in the file instead of a request body."""
+    return InvalidInput(
+        [{**p, "loc": [*loc, *[part for part in p["loc"] if part != "body"]]} for p in exc.detail]
+    )
+
+
 def _timestamp(value: Any, loc: list[str | int]) -> datetime | None:
     if value is None:
         return None
@@ -163,7 +170,10 @@ def import_eln(
             )
         except ValidationError as exc:
             raise _problems(exc, loc) from None
-        material = materials.create_material(session, principal, body, settings)
+        try:
+            material = materials.create_material(session, principal, body, settings)
+        except InvalidInput as exc:
+            raise _within(exc, loc) from None
         note = record.get("detail_note_content")
         if isinstance(note, str):
             material.detail_note_id = materials.set_detail_note(
@@ -192,7 +202,10 @@ def import_eln(
             )
         except ValidationError as exc:
             raise _problems(exc, loc) from None
-        sample = samples.create_sample(session, principal, sample_body, settings)
+        try:
+            sample = samples.create_sample(session, principal, sample_body, settings)
+        except InvalidInput as exc:
+            raise _within(exc, loc) from None
         note = record.get("detail_note_content")
         if isinstance(note, str):
             sample.detail_note_id = materials.set_detail_note(
