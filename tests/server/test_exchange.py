@@ -328,6 +328,12 @@ def test_hostile_or_malformed_files_are_refused_with_4xx(
             "no filmstack",
         ),
     }
+    stored = io.BytesIO()
+    with zipfile.ZipFile(stored, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    corrupt = stored.getvalue().replace(b'"format"', b'"fOrmat"', 1)  # CRC no longer matches
+    cases["corrupt member"] = (corrupt, 422, "cannot be unpacked")
     before = _count(rival)
     for label, (data, status, words) in cases.items():
         response = rival.post("/import", content=data, headers=ELN)

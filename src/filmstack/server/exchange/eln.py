@@ -9,9 +9,11 @@ filmstack record itself, which is what an import reads, so that nothing is lost 
 import io
 import json
 import posixpath
+import warnings
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from rocrate.rocrate import ROCrate  # type: ignore[import-untyped]
@@ -225,8 +227,6 @@ def _zip(crate: ROCrate, root: str) -> bytes:
 
 
 def _now() -> str:
-    from datetime import UTC, datetime
-
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
@@ -281,9 +281,7 @@ def _read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
     try:
         with archive.open(info) as fh:
             data = fh.read(limit + 1)
-    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError) as exc:
-        raise bad_file(f"{name} cannot be unpacked: {exc}") from None
-    except Exception as exc:  # zlib.error and friends: a corrupt member is the sender's fault
+    except Exception as exc:  # noqa: BLE001 - BadZipFile, zlib.error, encrypted: all the file's fault
         raise bad_file(f"{name} cannot be unpacked: {exc}") from None
     if len(data) > limit:
         raise ArchiveTooLarge(f"{name} unpacks to more than the {limit} bytes allowed")
@@ -354,7 +352,11 @@ def read_eln(data: bytes) -> Imported:
             target = found.materials if genre == MATERIAL_GENRE else found.samples
             target.append((dataset_id, record))
     if not found.materials and not found.samples:
-        raise bad_file("holds no filmstack target material or physical sample")
+        others = f" ({len(found.skipped)} dataset(s) of another kind)" if found.skipped else ""
+        raise bad_file(
+            f"holds no filmstack target material or physical sample{others}: filmstack imports "
+            "the datasets of .eln files that filmstack wrote"
+        )
     return found
 
 
@@ -374,6 +376,9 @@ def _parse_crate(metadata: Any) -> ROCrate:
     if not isinstance(metadata, dict) or not isinstance(metadata.get("@graph"), list):
         raise bad_file(f"{METADATA_FILE} has no @graph: it is not RO-Crate metadata")
     try:
-        return ROCrate(metadata)
+        # The library warns about oddities of other ELNs' crates; they are not our errors.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ROCrate(metadata)
     except Exception as exc:  # the library raises many kinds; all mean "not a valid crate"
         raise bad_file(f"{METADATA_FILE} is not valid RO-Crate metadata: {exc}") from None
