@@ -1,5 +1,5 @@
 // The material's metadata as a key–value editor that keeps JSON types: a number stays a
-// number, true/false a boolean, null null; objects and arrays are edited as JSON text.
+// number, true/false a boolean, no value (JSON null) stays null; objects and arrays are edited as JSON text.
 // Saving sends the whole object with PATCH (the API replaces metadata whole).
 
 import { ApiError, api } from "./api.js";
@@ -10,7 +10,7 @@ const TYPES = [
   ["text", "Text"],
   ["number", "Number"],
   ["boolean", "True/false"],
-  ["null", "Null"],
+  ["null", "No value"],
   ["json", "JSON"],
 ];
 
@@ -55,7 +55,8 @@ function valueControl(type, value, label) {
     return h("input", {
       class: "meta-value",
       "aria-label": label,
-      value: "null",
+      value: "",
+      placeholder: "no value (null)",
       disabled: true,
       type: "text",
     });
