@@ -22,14 +22,15 @@ import httpx
 from filmstack import __version__
 from filmstack.config import resolve_api_key, resolve_endpoint
 from filmstack.errors import ConfigurationError, TransportError, error_for_status
+from filmstack.exchange import ExchangeMixin
 from filmstack.frames import materials_frame, physical_samples_frame
+from filmstack.notebook import MaterialView
 from filmstack.schemas import (
     ApiKeyInfo,
     Health,
     Layer,
     LayerIn,
     Material,
-    MaterialDetail,
     MaterialRow,
     NewApiKey,
     ParseResult,
@@ -76,7 +77,7 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
 # ------------------------------------------------------------------------------ client
 
 
-class Client:
+class Client(ExchangeMixin):
     """A connection to a filmstack server (or the public Atomscale service, for part 1 calls).
 
     Args:
@@ -388,10 +389,13 @@ class Client:
 
     # -------------------------------------------------------- target materials (part 2)
 
-    def get_target_material(self, target_material_id: int) -> MaterialDetail:
-        """One material with its layers nested, ordered by position (filmstack only)."""
+    def get_target_material(self, target_material_id: int) -> MaterialView:
+        """One material with its layers nested, ordered by position (filmstack only).
+
+        A MaterialDetail that Jupyter shows as its stack drawing beside its layer table.
+        """
         data = self._json("GET", f"target-materials/{_id(target_material_id)}")
-        return MaterialDetail.model_validate(data)
+        return MaterialView.model_validate(data)
 
     def delete_target_material(self, target_material_id: int) -> None:
         """Delete the material and its layers (filmstack only)."""

@@ -56,3 +56,21 @@ def test_deleting_a_material_unlinks_its_physical_samples(api: httpx.Client) -> 
     sid = api.post("/physical_samples/", json={"name": "s", "sample_id": mid}).json()["id"]
     assert api.delete(f"/target-materials/{mid}").status_code == 204
     assert api.get(f"/physical_samples/{sid}").json()["sample_id"] is None
+
+
+def test_list_filters_by_target_material(api: httpx.Client, rival: httpx.Client) -> None:
+    def material(name: str) -> int:
+        body = {"sample": {"sample_name": name, "substrate": "Si"}}
+        sample_id: int = api.post("/target-materials/", json=body).json()["sample_id"]
+        return sample_id
+
+    first, second = material("a"), material("b")
+    api.post("/physical_samples/", json={"name": "on a", "sample_id": first})
+    api.post("/physical_samples/", json={"name": "on b", "sample_id": second})
+    api.post("/physical_samples/", json={"name": "loose"})
+    rows = api.get("/physical_samples/", params={"sample_id": first}).json()
+    assert [r["name"] for r in rows] == ["on a"]
+    assert len(api.get("/physical_samples/").json()) == 3
+    assert rival.get("/physical_samples/", params={"sample_id": first}).json() == []
+    bad = api.get("/physical_samples/", params={"sample_id": "x"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "sample_id"]

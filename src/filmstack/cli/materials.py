@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from filmstack.cli import importer
+from filmstack.cli import exchange, importer
 from filmstack.cli.settings import (
     ApiKeyOption,
     EndpointOption,
@@ -332,15 +332,16 @@ FormatOption = Annotated[
     str | None,
     typer.Option(
         "--format",
-        help="csv, json or jsonl. Default: from the file name.",
+        help="csv, json, jsonl, eln (ELN Consortium) or nomad (NOMAD archive). "
+        "Default: from the file name.",
         show_default=False,
     ),
 ]
 
 
 def _check_format(fmt: str | None) -> str | None:
-    if fmt is not None and fmt not in importer.FORMATS:
-        raise fail(f"--format must be csv, json or jsonl, not {fmt!r}", 2)
+    if fmt is not None and fmt not in (*importer.FORMATS, *exchange.FORMATS):
+        raise fail(f"--format must be csv, json, jsonl, eln or nomad, not {fmt!r}", 2)
     return fmt
 
 
@@ -348,7 +349,7 @@ def _check_format(fmt: str | None) -> str | None:
 @handle_errors
 def import_file(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="A .csv, .json or .jsonl file.", exists=True)],
+    file: Annotated[Path, typer.Argument(help="A .csv, .json, .jsonl or .eln file.", exists=True)],
     fmt: FormatOption = None,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Requests at a time.")] = 8,
 ) -> None:
@@ -358,9 +359,20 @@ def import_file(
     optionally metadata (a JSON object), note and layers (as export writes them).
     JSON: an array of create bodies. JSONL: one create body per line.
     A row that fails is reported at the end; the others are imported all the same.
+    .eln (from `export --format eln`, or another ELN): imported by the server all or nothing,
+    with physical samples, notes and links; prints the new ids.
 
     Example: filmstack materials import samples.csv --workers 16
+
+    Example: filmstack materials import lab.eln
     """
+    chosen_exchange = exchange.detect(file, _check_format(fmt))
+    if chosen_exchange == "nomad":
+        raise fail("NOMAD archives are written for NOMAD, not read back: import a .eln", 2)
+    if chosen_exchange == "eln":
+        with _connect(ctx) as client:
+            exchange.import_eln(client, file)
+        return
     try:
         chosen = importer.detect_format(file, _check_format(fmt))
         records, unreadable = importer.read_records(file, chosen)
@@ -407,12 +419,28 @@ def export_file(
     ctx: typer.Context,
     file: Annotated[str, typer.Argument(help="Where to write; - for stdout.")],
     fmt: FormatOption = None,
+    ids: Annotated[
+        list[int] | None,
+        typer.Option("--id", min=1, help="Only this material (eln, nomad); repeat it."),
+    ] = None,
 ) -> None:
     """Write every target material in a form `import` reads back exactly.
 
+    --format eln: a .eln file (ELN Consortium) with physical samples, notes and links, for
+    SampleDB, Kadi4Mat, eLabFTW or another filmstack. --format nomad --id N: one material as a
+    NOMAD archive (.archive.json) for a NOMAD Oasis.
+
     Example: filmstack materials export --format jsonl backup.jsonl
+
+    Example: filmstack materials export --format eln --id 12 --id 13 two.eln
     """
-    _check_format(fmt)
+    chosen_exchange = exchange.detect(Path(file), _check_format(fmt))
+    if chosen_exchange is not None:
+        with _connect(ctx) as client:
+            exchange.export(client, file, chosen_exchange, ids)
+        return
+    if ids:
+        raise fail("--id works with --format eln or nomad", 2)
     if file == "-":
         chosen = fmt or "jsonl"
     else:

@@ -14,6 +14,7 @@ from filmstack.server.accounts.router import router as keys_router
 from filmstack.server.config import Settings
 from filmstack.server.db import Database
 from filmstack.server.errors import install_error_handlers
+from filmstack.server.exchange.router import router as exchange_router
 from filmstack.server.limits import BodyLimitMiddleware
 from filmstack.server.maintenance import housekeeping
 from filmstack.server.materials.router import router as materials_router
@@ -50,13 +51,18 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = db
     app.state.write_lock = asyncio.Lock() if db.engine.dialect.name == "sqlite" else None
     app.state.idempotency_in_flight = set()
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        paths={"/import": settings.max_import_bytes},
+    )
     install_error_handlers(app)
     app.include_router(web_router)
     app.include_router(materials_router)
     app.include_router(trash_router)
     app.include_router(samples_router)
     app.include_router(keys_router)
+    app.include_router(exchange_router)
 
     @app.get("/healthz", response_model=Health, tags=["health"])
     def healthz() -> JSONResponse:

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; default: a SQLite file filmstack.db in data_dir.",
     )
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_import_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1024, description="Largest .eln file POST /import takes."
+    )
     max_layers: int = Field(default=500, ge=1)
     max_metadata_bytes: int = Field(default=64 * 1024, ge=2)
     max_metadata_depth: int = Field(default=32, ge=1)

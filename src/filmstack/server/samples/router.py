@@ -1,6 +1,8 @@
 """HTTP for physical samples."""
 
-from typing import Any
+from typing import Annotated, Any
+
+from fastapi import Query
 
 from fastapi import Response
 from sqlalchemy.orm import Session
@@ -46,9 +48,16 @@ def create_sample(
 
 
 @router.get("/", response_model=list[PhysicalSampleRow])
-def list_samples(principal: ReadKey, session: SessionDep) -> list[dict[str, Any]]:
+def list_samples(
+    principal: ReadKey,
+    session: SessionDep,
+    sample_id: Annotated[
+        int | None,
+        Query(ge=1, description="Extension: only the samples linked to this target material."),
+    ] = None,
+) -> list[dict[str, Any]]:
     """Every physical sample of the organization, with owner, note and linked material."""
-    return service.list_samples(session, principal)
+    return service.list_samples(session, principal, target_material_id=sample_id)
 
 
 @router.get("/{physical_sample_id}", response_model=PhysicalSample, responses=NOT_FOUND)

@@ -149,8 +149,13 @@ def sample_out(sample: PhysicalSample, linked_id: int | None) -> dict[str, Any]:
     }
 
 
-def list_samples(session: Session, principal: Principal) -> list[dict[str, Any]]:
-    """Rows as the public service lists them, in one query (no query per row)."""
+def list_samples(
+    session: Session, principal: Principal, *, target_material_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Rows as the public service lists them, in one query (no query per row).
+
+    With `target_material_id`, only the samples linked to that material.
+    """
     query = (
         select(PhysicalSample, User.name, DetailNote, TargetMaterial)
         .join(User, User.id == PhysicalSample.user_id)
@@ -163,6 +168,8 @@ def list_samples(session: Session, principal: Principal) -> list[dict[str, Any]]
         .where(PhysicalSample.organization_id == principal.organization_id)
         .order_by(PhysicalSample.created_datetime, PhysicalSample.id)
     )
+    if target_material_id is not None:
+        query = query.where(PhysicalSample.target_material_id == target_material_id)
     rows = []
     for sample, owner_name, note, material in session.execute(query):
         rows.append(

@@ -26,6 +26,9 @@ ASSETS = {
     "material.js": "text/javascript; charset=utf-8",
     "create.js": "text/javascript; charset=utf-8",
     "edit.js": "text/javascript; charset=utf-8",
+    "exchange.js": "text/javascript; charset=utf-8",
+    "metadata.js": "text/javascript; charset=utf-8",
+    "samples.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }

@@ -3,6 +3,9 @@
 import { api, ApiError } from "./api.js";
 import { h, timeEl } from "./dom.js";
 import { describeStack, drawStack, formatThickness } from "./draw.js";
+import { downloadButtons } from "./exchange.js";
+import { metadataEditor } from "./metadata.js";
+import { samplesSection } from "./samples.js";
 import { alertBox, heading, notFound, showAlert } from "./views.js";
 
 function layerTable(layers) {
@@ -70,8 +73,11 @@ export async function materialView(main, { id, navigate }) {
   const download = h("button", { type: "button", class: "secondary" }, "Download drawing (SVG)");
   const remove = h("button", { type: "button", class: "danger" }, "Delete…");
   const alert = alertBox();
-  const metadata = material.sample_metadata || {};
-  const metaKeys = Object.keys(metadata);
+  const metadataText = (metadata) =>
+    Object.keys(metadata || {}).length
+      ? h("pre", { class: "metadata" }, JSON.stringify(metadata, null, 2))
+      : "none";
+  const metadataShown = h("dd", {}, metadataText(material.sample_metadata));
 
   const confirmButton = h("button", { type: "button", class: "danger", value: "delete" }, "Delete");
   const cancelButton = h("button", { type: "button", class: "secondary" }, "Cancel");
@@ -98,6 +104,7 @@ export async function materialView(main, { id, navigate }) {
         { class: "actions" },
         h("a", { href: `#/materials/${material.sample_id}/edit`, class: "button" }, "Edit"),
         download,
+        ...downloadButtons(material, alert),
         remove,
       ),
     ),
@@ -148,15 +155,17 @@ export async function materialView(main, { id, navigate }) {
           h("dt", {}, "Written by version"),
           h("dd", {}, material.version),
           h("dt", {}, "Metadata"),
-          h(
-            "dd",
-            {},
-            metaKeys.length
-              ? h("pre", { class: "metadata" }, JSON.stringify(metadata, null, 2))
-              : "none",
-          ),
+          metadataShown,
         ),
       ),
+    ),
+    h(
+      "div",
+      { class: "two-col" },
+      samplesSection(material),
+      metadataEditor(material, {
+        onSaved: (metadata) => metadataShown.replaceChildren(metadataText(metadata)),
+      }),
     ),
     dialog,
   );
