@@ -71,7 +71,7 @@ def serve(
         key = bootstrap(session)
     db.dispose()
     base = f"http://{host}:{port}/"
-    err.print(f"filmstack serving at [bold]{base}[/]  (API docs: {base}docs)")
+    err.print(f"filmstack serving at [bold]{base}[/]  (API docs: {base}docs, {base}redoc)")
     err.print(f"database: {_describe(url)}")
     if key:
         err.print("admin API key for organization 'default' (shown only once):")

@@ -13,6 +13,7 @@ from filmstack.schemas import Health
 from filmstack.server.accounts.router import router as keys_router
 from filmstack.server.config import Settings
 from filmstack.server.db import Database
+from filmstack.server.docs import install_docs
 from filmstack.server.errors import install_error_handlers
 from filmstack.server.limits import BodyLimitMiddleware
 from filmstack.server.materials.router import router as materials_router
@@ -42,12 +43,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         description=DESCRIPTION,
         redirect_slashes=False,
         lifespan=lifespan,
+        docs_url=None,  # install_docs serves /docs and /redoc from the package
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.database = db
     app.state.write_lock = asyncio.Lock() if db.engine.dialect.name == "sqlite" else None
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
+    install_docs(app)
     app.include_router(web_router)
     app.include_router(materials_router)
     app.include_router(samples_router)
