@@ -21,7 +21,13 @@ import httpx
 
 from filmstack import __version__
 from filmstack.config import resolve_api_key, resolve_endpoint
-from filmstack.errors import ConfigurationError, TransportError, error_for_status
+from filmstack.errors import (
+    ConfigurationError,
+    MissingAPIKey,
+    MissingSubstrate,
+    TransportError,
+    error_for_status,
+)
 from filmstack.frames import materials_frame, physical_samples_frame
 from filmstack.schemas import (
     ApiKeyInfo,
@@ -102,7 +108,7 @@ class Client:
     ) -> None:
         key = resolve_api_key(api_key)
         if key is None:
-            raise ConfigurationError(
+            raise MissingAPIKey(
                 "No API key: pass Client(api_key=...), set FILMSTACK_API_KEY (or AS_API_KEY), "
                 "or run `filmstack login`."
             )
@@ -222,8 +228,9 @@ class Client:
         parsed = self.parse(text)
         substrate = substrate if substrate is not None else parsed.substrate
         if not substrate.strip():
-            raise ConfigurationError(
-                f"{text!r} names no substrate: end it with 'on <substrate>' or pass substrate="
+            raise MissingSubstrate(
+                f"{text!r} names no substrate: end it with 'on <substrate>' or pass substrate=",
+                text=text,
             )
         metadata = dict(sample_metadata) if sample_metadata is not None else None
         if parsed.substrate_orientation is not None:

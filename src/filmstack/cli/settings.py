@@ -13,7 +13,13 @@ from rich.console import Console
 
 from filmstack.client import Client
 from filmstack.config import config_path, resolve_api_key, resolve_endpoint
-from filmstack.errors import ConfigurationError, FilmstackError
+from filmstack.errors import (
+    ConfigurationError,
+    FilmstackError,
+    MissingAPIKey,
+    MissingSubstrate,
+    TransportError,
+)
 
 
 def err() -> Console:
@@ -54,6 +60,18 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def in_cli_words(exc: ConfigurationError) -> str:
+    """The client's message, told with the command line's options rather than Python's."""
+    if isinstance(exc, MissingAPIKey):
+        return (
+            "No API key: pass --api-key, set FILMSTACK_API_KEY (or AS_API_KEY), "
+            "or run `filmstack login`."
+        )
+    if isinstance(exc, MissingSubstrate):
+        return f"{exc.text!r} names no substrate: end it with 'on <substrate>' or give --substrate."
+    return str(exc)
+
+
 def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Turn the client's exceptions into a one-line message on stderr and exit code 1."""
 
@@ -62,7 +80,12 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except ConfigurationError as exc:
-            raise fail(str(exc), 2) from None
+            raise fail(in_cli_words(exc), 2) from None
+        except TransportError as exc:
+            raise fail(
+                f"{exc}: is filmstack serving there? Give its URL with --endpoint "
+                "or FILMSTACK_ENDPOINT."
+            ) from None
         except FilmstackError as exc:
             raise fail(str(exc)) from None
 
