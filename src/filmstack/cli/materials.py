@@ -280,7 +280,9 @@ def edit(
     substrate: Annotated[str | None, typer.Option(help="New substrate.")] = None,
     metadata: MetadataOption = None,
     note: Annotated[str | None, typer.Option(help="New detail note.")] = None,
-    clear_note: Annotated[bool, typer.Option(help="Remove the detail note.")] = False,
+    clear_note: Annotated[
+        bool, typer.Option("--clear-note", help="Remove the detail note.")
+    ] = False,
 ) -> None:
     """Change the name, substrate, metadata (replaced whole) or note; layers stay.
 
