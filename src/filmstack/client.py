@@ -83,7 +83,7 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
 
 
 class Client:
-    """A connection to a filmstack server (or the public Atomscale service, for part 1 calls).
+    """A connection to a filmstack server (or the public Atomscale service, for its calls).
 
     Args:
         api_key: sent as X-API-KEY. Default: FILMSTACK_API_KEY, AS_API_KEY, then `filmstack login`.
@@ -193,7 +193,7 @@ class Client:
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         return self._request(method, path, **kwargs).json()
 
-    # ------------------------------------------------------- target materials (part 1)
+    # ------------------------------------- target materials (the public Atomscale calls)
 
     def create_target_material(
         self,
@@ -393,7 +393,7 @@ class Client:
         )
         return ParseResult.model_validate(data)
 
-    # -------------------------------------------------------- target materials (part 2)
+    # ------------------------------------------ target materials (filmstack extensions)
 
     def get_target_material(self, target_material_id: int) -> MaterialDetail:
         """One material with its layers nested, ordered by position (filmstack only)."""

@@ -21,8 +21,8 @@ from filmstack.server.samples.router import router as samples_router
 from filmstack.server.web.router import router as web_router
 
 DESCRIPTION = """\
-Record the layer stacks a thin-film lab intends to grow. Part 1 of the API is wire-compatible with
-the public Atomscale `target-materials` API; the endpoints marked *Extension* are filmstack's own.
+Record the layer stacks a thin-film lab intends to grow. The endpoints of the public Atomscale
+`target-materials` API are wire-compatible with it; those marked *Extension* are filmstack's own.
 Every request except `/healthz` carries `X-API-KEY`.
 """
 
