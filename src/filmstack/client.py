@@ -155,6 +155,10 @@ class Client:
         while True:
             try:
                 response = self._http.request(method, path, json=json, params=params)
+            except ValueError as exc:  # the body cannot be JSON: nothing was sent
+                raise ConfigurationError(
+                    f"cannot send this as JSON ({exc}): numbers must be finite, not NaN or infinity"
+                ) from None
             except httpx.TransportError as exc:
                 if retryable and attempt < self.retries:
                     time.sleep(min(0.25 * 2**attempt, 8.0))

@@ -56,3 +56,14 @@ def test_a_capitalisation_typo_is_offered_the_formula(cli: Invoke, typed: str, m
     message = " ".join(result.stderr.split())
     assert f"did you mean `{meant}`?" in message
     assert "tritium" not in message
+
+
+@pytest.mark.parametrize("word", ["NaN", "Infinity", "-Infinity"])
+def test_metadata_with_a_non_number_is_refused_by_name(cli: Invoke, word: str) -> None:
+    result = cli(
+        "materials", "create", "--name", "m", "--substrate", "Si", "--metadata", f'{{"a": {word}}}'
+    )
+    assert result.exit_code == 2
+    message = " ".join(result.stderr.split())
+    assert message.startswith("error: --metadata:") and word in message
+    assert "Traceback" not in result.output

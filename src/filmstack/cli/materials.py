@@ -61,8 +61,12 @@ def _connect(ctx: typer.Context) -> Any:
 def _metadata(text: str | None) -> dict[str, Any] | None:
     if text is None:
         return None
+
+    def not_a_number(word: str) -> Any:
+        raise fail(f"--metadata: {word} is not a number JSON can carry; use a number or null", 2)
+
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=not_a_number)
     except ValueError as exc:
         raise fail(f"--metadata is not valid JSON: {exc}", 2) from None
     if not isinstance(value, dict):
