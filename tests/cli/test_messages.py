@@ -67,3 +67,12 @@ def test_metadata_with_a_non_number_is_refused_by_name(cli: Invoke, word: str) -
     message = " ".join(result.stderr.split())
     assert message.startswith("error: --metadata:") and word in message
     assert "Traceback" not in result.output
+
+
+def test_a_typo_in_stack_is_named_by_the_option(cli: Invoke) -> None:
+    options = ["--name", "m", "--substrate", "Si", "--stack", "SrTIO3(001)"]
+    result = cli("materials", "create", *options)
+    assert result.exit_code == 2
+    message = " ".join(result.stderr.split())
+    assert message.startswith("error: --stack: could not read `SrTIO3(001)`")
+    assert "did you mean `SrTiO3`?" in message

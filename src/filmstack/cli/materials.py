@@ -238,8 +238,8 @@ def create(
                 raise fail("--name and --substrate are needed (or use --from-text)", 2)
             try:
                 layers = importer.stack_layers(stack or "")
-            except ValueError as exc:
-                raise fail(str(exc), 2) from None
+            except ValueError as exc:  # "stack: …" names the import column; here it is --stack
+                raise fail("--stack: " + str(exc).removeprefix("stack: "), 2) from None
             created = client.create_target_material(name, substrate, layers, sample_metadata=meta)
         if note is not None:
             client.set_detail_note(created.sample_id, note)
