@@ -54,6 +54,7 @@ def test_a_capitalisation_typo_is_offered_the_formula(cli: Invoke, typed: str, m
     result = cli("materials", "create", "--from-text", f"{typed} on Si", "--name", "typo")
     assert result.exit_code == 1
     message = " ".join(result.stderr.split())
+    assert message.startswith("error: 422: --from-text: could not read")
     assert f"did you mean `{meant}`?" in message
     assert "tritium" not in message
 
@@ -76,3 +77,11 @@ def test_a_typo_in_stack_is_named_by_the_option(cli: Invoke) -> None:
     message = " ".join(result.stderr.split())
     assert message.startswith("error: --stack: could not read `SrTIO3(001)`")
     assert "did you mean `SrTiO3`?" in message
+
+
+def test_the_servers_422_names_the_option_not_the_field(cli: Invoke) -> None:
+    result = cli("materials", "create", "--name", " ", "--substrate", "Si", "--stack", "Pt")
+    assert result.exit_code == 1
+    message = " ".join(result.stderr.split())
+    assert message.startswith("error: 422: --name:")
+    assert "sample.sample_name" not in message

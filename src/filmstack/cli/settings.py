@@ -16,6 +16,7 @@ from filmstack.config import config_path, resolve_api_key, resolve_endpoint
 from filmstack.errors import (
     ConfigurationError,
     FilmstackError,
+    InvalidInput,
     MissingAPIKey,
     MissingSubstrate,
     TransportError,
@@ -72,6 +73,35 @@ def in_cli_words(exc: ConfigurationError) -> str:
     return str(exc)
 
 
+# API fields as the CLI's options name them, for the server's 422s (where a field was sent).
+OPTION_FOR_FIELD: dict[tuple[str, ...], str] = {
+    ("prompt",): "--from-text",
+    ("sample", "sample_name"): "--name",
+    ("sample_name",): "--name",
+    ("name",): "--name",
+    ("sample", "substrate"): "--substrate",
+    ("substrate",): "--substrate",
+    ("sample", "sample_metadata"): "--metadata",
+    ("sample_metadata",): "--metadata",
+    ("detail_note_content",): "--note",
+    ("element",): "--element",
+    ("limit",): "--limit",
+}
+
+
+def problems_in_cli_words(exc: InvalidInput) -> str:
+    """The server's 422, with each field named by the option that sent it."""
+    if not exc.problems:
+        return str(exc)
+    parts = []
+    for problem in exc.problems:
+        loc = tuple(str(p) for p in problem.get("loc", []) if p not in ("body", "query", "path"))
+        where = OPTION_FOR_FIELD.get(loc, ".".join(loc))
+        msg = str(problem.get("msg", ""))
+        parts.append(f"{where}: {msg}" if where else msg)
+    return f"{exc.status}: " + "; ".join(parts)
+
+
 def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Turn the client's exceptions into a one-line message on stderr and exit code 1."""
 
@@ -81,6 +111,8 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
             return command(*args, **kwargs)
         except ConfigurationError as exc:
             raise fail(in_cli_words(exc), 2) from None
+        except InvalidInput as exc:
+            raise fail(problems_in_cli_words(exc)) from None
         except TransportError as exc:
             raise fail(
                 f"{exc}: is filmstack serving there? Give its URL with --endpoint "
