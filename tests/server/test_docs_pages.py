@@ -12,7 +12,7 @@ def _urls(html: str) -> list[str]:
 
 
 def test_docs_and_redoc_load_nothing_from_elsewhere(server: ServerThread) -> None:
-    for path in ("/docs", "/redoc"):
+    for path in ("/docs", "/redoc", "/docs/", "/redoc/"):
         page = httpx.get(f"{server.url}{path}")
         assert page.status_code == 200, path
         assert "http://" not in page.text and "https://" not in page.text, path

@@ -76,7 +76,9 @@ def install_docs(app: FastAPI) -> None:
     def root_of(request: Request) -> str:
         return escape(str(request.scope.get("root_path", "")).rstrip("/"), quote=True)
 
+    # With and without the trailing slash, like every other path, and without a redirect.
     @app.get("/docs", include_in_schema=False)
+    @app.get("/docs/", include_in_schema=False)
     def swagger_ui(request: Request) -> HTMLResponse:
         root = root_of(request)
         assets = root + ASSETS_PATH
@@ -90,6 +92,7 @@ def install_docs(app: FastAPI) -> None:
         )
 
     @app.get("/redoc", include_in_schema=False)
+    @app.get("/redoc/", include_in_schema=False)
     def redoc(request: Request) -> HTMLResponse:
         root = root_of(request)
         return _page(
