@@ -21,7 +21,13 @@ import httpx
 
 from filmstack import __version__
 from filmstack.config import resolve_api_key, resolve_endpoint
-from filmstack.errors import ConfigurationError, TransportError, error_for_status
+from filmstack.errors import (
+    ConfigurationError,
+    MissingAPIKey,
+    MissingSubstrate,
+    TransportError,
+    error_for_status,
+)
 from filmstack.exchange import ExchangeMixin
 from filmstack.frames import materials_frame, physical_samples_frame
 from filmstack.notebook import MaterialView
@@ -78,7 +84,7 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
 
 
 class Client(ExchangeMixin):
-    """A connection to a filmstack server (or the public Atomscale service, for part 1 calls).
+    """A connection to a filmstack server (or the public Atomscale service, for its calls).
 
     Args:
         api_key: sent as X-API-KEY. Default: FILMSTACK_API_KEY, AS_API_KEY, then `filmstack login`.
@@ -103,7 +109,7 @@ class Client(ExchangeMixin):
     ) -> None:
         key = resolve_api_key(api_key)
         if key is None:
-            raise ConfigurationError(
+            raise MissingAPIKey(
                 "No API key: pass Client(api_key=...), set FILMSTACK_API_KEY (or AS_API_KEY), "
                 "or run `filmstack login`."
             )
@@ -150,6 +156,10 @@ class Client(ExchangeMixin):
         while True:
             try:
                 response = self._http.request(method, path, json=json, params=params)
+            except ValueError as exc:  # the body cannot be JSON: nothing was sent
+                raise ConfigurationError(
+                    f"cannot send this as JSON ({exc}): numbers must be finite, not NaN or infinity"
+                ) from None
             except httpx.TransportError as exc:
                 if retryable and attempt < self.retries:
                     time.sleep(min(0.25 * 2**attempt, 8.0))
@@ -188,7 +198,7 @@ class Client(ExchangeMixin):
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         return self._request(method, path, **kwargs).json()
 
-    # ------------------------------------------------------- target materials (part 1)
+    # ------------------------------------- target materials (the public Atomscale calls)
 
     def create_target_material(
         self,
@@ -223,8 +233,9 @@ class Client(ExchangeMixin):
         parsed = self.parse(text)
         substrate = substrate if substrate is not None else parsed.substrate
         if not substrate.strip():
-            raise ConfigurationError(
-                f"{text!r} names no substrate: end it with 'on <substrate>' or pass substrate="
+            raise MissingSubstrate(
+                f"{text!r} names no substrate: end it with 'on <substrate>' or pass substrate=",
+                text=text,
             )
         metadata = dict(sample_metadata) if sample_metadata is not None else None
         if parsed.substrate_orientation is not None:
@@ -387,7 +398,7 @@ class Client(ExchangeMixin):
         )
         return ParseResult.model_validate(data)
 
-    # -------------------------------------------------------- target materials (part 2)
+    # ------------------------------------------ target materials (filmstack extensions)
 
     def get_target_material(self, target_material_id: int) -> MaterialView:
         """One material with its layers nested, ordered by position (filmstack only).

@@ -2,6 +2,8 @@
 
 FilmstackError                 anything the client raises on purpose
 ├── ConfigurationError         no API key, or an argument it cannot send (nothing was sent)
+│   ├── MissingAPIKey          no key given and none in the environment or the saved login
+│   └── MissingSubstrate       create_from_text: the text names no substrate and none was given
 ├── TransportError             the server could not be reached, or did not answer in time
 └── APIError(status, detail)   the server answered with an error status
     ├── InvalidInput           400, 413, 422: the request was refused as it stands
@@ -19,6 +21,18 @@ class FilmstackError(Exception):
 
 class ConfigurationError(FilmstackError, ValueError):
     """The client cannot make the request at all (e.g. no API key); nothing was sent."""
+
+
+class MissingAPIKey(ConfigurationError):
+    """No API key was given, and none is in the environment or the saved login."""
+
+
+class MissingSubstrate(ConfigurationError):
+    """A stack text names no substrate and none was given; ``text`` is the text as given."""
+
+    def __init__(self, message: str, *, text: str) -> None:
+        super().__init__(message)
+        self.text = text
 
 
 class TransportError(FilmstackError):
@@ -111,6 +125,8 @@ __all__ = [
     "Conflict",
     "FilmstackError",
     "InvalidInput",
+    "MissingAPIKey",
+    "MissingSubstrate",
     "NotFound",
     "TransportError",
     "describe_detail",

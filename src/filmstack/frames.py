@@ -44,17 +44,70 @@ PHYSICAL_SAMPLE_COLUMNS: dict[str, str] = {
 }
 
 
+# Each column's dtype. One missing-value convention throughout: pandas' nullable dtypes, so a
+# missing value is <NA> (NaT in the timestamp columns) and `isna()` finds every one of them.
+#   "Int64", "Float64", "string": pandas' nullable integer, float and text
+#   "datetime": timezone-aware, UTC (datetime64[ns, UTC]), read from the API's ISO 8601 text
+#   "object": JSON values as sent (dicts), with <NA> where there is none
+MATERIAL_DTYPES: dict[str, str] = {
+    "Target Material ID": "Int64",
+    "Sample Name": "string",
+    "Substrate": "string",
+    "Layer Position": "Int64",
+    "Composition": "string",
+    "Elements": "object",
+    "Orientation": "string",
+    "Space Group": "string",
+    "Space Group Number": "Int64",
+    "Thickness (nm)": "Float64",
+    "MP ID": "string",
+    "Sample Metadata": "object",
+    "Sample Notes": "string",
+    "Owner": "string",
+    "Last Updated": "datetime",
+}
+
+PHYSICAL_SAMPLE_DTYPES: dict[str, str] = {
+    "Physical Sample ID": "string",
+    "Physical Sample Name": "string",
+    "Target Material": "object",
+    "Sample Metadata": "object",
+    "Sample Notes": "string",
+    "Sample Notes Last Updated": "datetime",
+    "Growth Instrument": "object",
+    "Data Items": "Int64",
+    "Created Datetime": "datetime",
+    "Last Updated": "datetime",
+    "Owner": "string",
+}
+
+
+def _typed(frame: "pd.DataFrame", dtypes: dict[str, str]) -> "pd.DataFrame":
+    import pandas as pd  # type: ignore[import-untyped, unused-ignore]
+
+    for column, dtype in dtypes.items():
+        values = frame[column]
+        if dtype == "datetime":
+            frame[column] = pd.to_datetime(values, utc=True, format="ISO8601")
+        elif dtype == "object":
+            values = values.astype(object)
+            frame[column] = values.where(values.notna(), pd.NA)
+        else:
+            frame[column] = values.astype(dtype)
+    return frame
+
+
 def materials_frame(rows: Iterable[MaterialRow]) -> "pd.DataFrame":
-    """One DataFrame row per layer, in the public client's column style."""
+    """One row per layer, in the public client's column style, typed as MATERIAL_DTYPES."""
     import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
     records = [{new: getattr(row, old) for old, new in MATERIAL_COLUMNS.items()} for row in rows]
     frame = pd.DataFrame.from_records(records, columns=list(MATERIAL_COLUMNS.values()))
-    return frame.astype({"Layer Position": "Int64", "Space Group Number": "Int64"})
+    return _typed(frame, MATERIAL_DTYPES)
 
 
 def physical_samples_frame(rows: Iterable[PhysicalSampleRow]) -> "pd.DataFrame":
-    """One DataFrame row per physical sample, in the public client's list_physical_samples style."""
+    """One row per physical sample, in the public client's list_physical_samples style, typed."""
     import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
     records = []
@@ -71,4 +124,5 @@ def physical_samples_frame(rows: Iterable[PhysicalSampleRow]) -> "pd.DataFrame":
             row.detail_notes.last_updated if row.detail_notes else None
         )
         records.append({new: record[old] for old, new in PHYSICAL_SAMPLE_COLUMNS.items()})
-    return pd.DataFrame.from_records(records, columns=list(PHYSICAL_SAMPLE_COLUMNS.values()))
+    frame = pd.DataFrame.from_records(records, columns=list(PHYSICAL_SAMPLE_COLUMNS.values()))
+    return _typed(frame, PHYSICAL_SAMPLE_DTYPES)

@@ -1,4 +1,4 @@
-"""Formulas: every example of chemistry.md, literature materials, rejections, element_dict."""
+"""Formulas: every example of docs/chemistry.md, literature materials, rejections, element_dict."""
 
 from __future__ import annotations
 

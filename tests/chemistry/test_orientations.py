@@ -1,4 +1,4 @@
-"""Orientations: the Miller-index grammar of chemistry.md."""
+"""Orientations: the Miller-index grammar of docs/chemistry.md."""
 
 from __future__ import annotations
 

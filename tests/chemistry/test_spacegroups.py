@@ -1,4 +1,4 @@
-"""Space groups: every spelling in chemistry.md, the standard setting, and rejections."""
+"""Space groups: every spelling in docs/chemistry.md, the standard setting, and rejections."""
 
 from __future__ import annotations
 

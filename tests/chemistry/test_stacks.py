@@ -1,4 +1,4 @@
-"""Free-text stacks: every notation of chemistry.md, and the create body built from them."""
+"""Free-text stacks: every notation of docs/chemistry.md, and the create body built from them."""
 
 from __future__ import annotations
 

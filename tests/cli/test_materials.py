@@ -82,7 +82,7 @@ def test_create_refuses_unusable_input_with_exit_code_2(
 def test_create_reports_the_servers_refusal(cli: Invoke) -> None:
     result = cli("materials", "create", "--from-text", "BaTiO3 on Si", "--name", " ")
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: 422") and "sample_name" in result.stderr
+    assert result.stderr.startswith("error: 422") and "--name:" in result.stderr
 
 
 def test_list_shows_one_line_per_material_with_the_stack_film_first(cli: Invoke) -> None:

@@ -96,7 +96,7 @@ def test_context_manager_closes_the_connection_pool(fs: Client) -> None:
     assert fs._http.is_closed
 
 
-# ------------------------------------------------------------- target materials (part 1)
+# ------------------------------------------- target materials (the public Atomscale calls)
 
 
 def test_create_returns_the_material_object(fs: Client) -> None:
@@ -253,7 +253,7 @@ def test_parse_reads_text_and_stores_nothing(fs: Client) -> None:
     assert fs.list_target_materials() == []
 
 
-# ------------------------------------------------------------- target materials (part 2)
+# ------------------------------------------------ target materials (filmstack extensions)
 
 
 def test_get_nests_the_layers_in_position_order(fs: Client) -> None:

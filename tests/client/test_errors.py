@@ -114,3 +114,10 @@ def test_no_server_listening_is_a_transport_error() -> None:
 def test_a_missing_key_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError, match="No API key"):
         Client()
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_a_body_json_cannot_carry_is_a_configuration_error(fs: Client, value: float) -> None:
+    with pytest.raises(ConfigurationError, match="finite"):
+        fs.create_target_material("m", "Si", sample_metadata={"a": value})
+    assert fs.list_target_materials() == []

@@ -106,3 +106,56 @@ def test_importing_filmstack_does_not_import_pandas_or_the_server() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     assert set(MATERIAL_COLUMNS.values()) == set(EXPECTED_COLUMNS)
+
+
+def _missing_values(frame: pd.DataFrame) -> set[str]:
+    """The kinds of missing value in a frame: '<NA>', 'NaT', 'None' or 'nan'."""
+    kinds = set()
+    for column in frame.columns:
+        for value in frame[column]:
+            if value is None:
+                kinds.add("None")
+            elif value is pd.NA:
+                kinds.add("<NA>")
+            elif value is pd.NaT:
+                kinds.add("NaT")
+            elif isinstance(value, float) and value != value:
+                kinds.add("nan")
+    return kinds
+
+
+def test_material_columns_are_typed_with_one_missing_value(fs: Client) -> None:
+    fs.create_target_material(
+        "typed", "Si", [{"layer_id": 1, "composition_string": "SrTiO3", "thickness_nm": 20.0}]
+    )
+    fs.create_target_material("bare", "MgO")
+    frame = fs.list_target_materials(as_frame=True)
+    dtypes = {column: str(dtype) for column, dtype in frame.dtypes.items()}
+    assert dtypes["Target Material ID"] == "Int64" and dtypes["Layer Position"] == "Int64"
+    assert dtypes["Space Group Number"] == "Int64" and dtypes["Thickness (nm)"] == "Float64"
+    for text in ("Sample Name", "Substrate", "Composition", "Orientation", "MP ID", "Owner"):
+        assert isinstance(frame[text].dtype, pd.StringDtype), text
+    assert dtypes["Last Updated"].startswith("datetime64") and dtypes["Last Updated"].endswith(
+        ", UTC]"
+    )
+    updated = frame.iloc[0]["Last Updated"]
+    assert isinstance(updated, pd.Timestamp) and str(updated.tz) == "UTC"
+    assert _missing_values(frame) == {"<NA>"}
+    bare = frame[frame["Sample Name"] == "bare"].iloc[0]
+    for column in ("Layer Position", "Composition", "Elements", "Thickness (nm)", "Sample Notes"):
+        assert bare[column] is pd.NA, column
+
+
+def test_physical_sample_columns_are_typed_with_one_missing_value(fs: Client) -> None:
+    material = fs.create_target_material("m", "Si")
+    fs.create_physical_sample("linked", target_material_id=material.sample_id)
+    fs.create_physical_sample("alone")
+    frame = fs.list_physical_samples(as_frame=True)
+    for column in ("Created Datetime", "Last Updated", "Sample Notes Last Updated"):
+        assert str(frame[column].dtype).endswith(", UTC]"), column
+    assert str(frame["Data Items"].dtype) == "Int64"
+    assert isinstance(frame["Physical Sample Name"].dtype, pd.StringDtype)
+    alone = frame[frame["Physical Sample Name"] == "alone"].iloc[0]
+    assert alone["Target Material"] is pd.NA and alone["Sample Notes"] is pd.NA
+    assert alone["Sample Notes Last Updated"] is pd.NaT
+    assert _missing_values(frame) <= {"<NA>", "NaT"}

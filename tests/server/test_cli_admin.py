@@ -146,6 +146,7 @@ def test_serve_on_an_empty_database_prints_one_admin_key(
     assert rows[0]["element_dict"] == {"Ba": 1, "Ti": 1, "O": 3}
     assert again.stop() == ""
     assert "keys exist already" in again.log.read_text()
+    assert "--org default --user USER" in again.log.read_text()
 
 
 def test_serve_with_several_workers(data_dir: Path) -> None:
@@ -156,3 +157,19 @@ def test_serve_with_several_workers(data_dir: Path) -> None:
     finally:
         out = running.stop()
     assert out.strip().startswith("fs_")
+
+
+def test_a_later_start_names_the_organizations_to_make_a_key_for(
+    served: ServeProcess, data_dir: Path
+) -> None:
+    served.stop()
+    made = runner.invoke(
+        app,
+        ["keys", "create", "--org", "lab", "--user", "carol"],
+        env={"FILMSTACK_DATA_DIR": str(data_dir), "FILMSTACK_DATABASE_URL": None},
+    )
+    assert made.exit_code == 0, made.output
+    again = start_serve(data_dir)
+    again.stop()
+    log = " ".join(again.log.read_text().split())
+    assert "--org ORG --user USER (organizations: default, lab)" in log

@@ -1,4 +1,4 @@
-"""Status codes of api.md part 3 and hostile bodies: always 4xx, never a half-written record."""
+"""Status codes of docs/api.md and hostile bodies: always 4xx, never a half-written record."""
 
 import json
 

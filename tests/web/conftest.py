@@ -4,6 +4,7 @@ Debian's chromium is used (Playwright's own browser download cannot work offline
 the browser tests skip, unless FILMSTACK_REQUIRE_BROWSER=1 (set by CI) makes that a failure.
 """
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -100,16 +101,65 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
+# Text that only a bug puts on screen: a value that was missing or not turned into words.
+STRAY_TEXT = r"\b(?:null|undefined|NaN)\b|\[object Object\]"
+
+# Runs in every page of a context made by new_context(): whenever filmstack's page changes, its
+# visible text (innerText leaves out hidden elements) is searched for STRAY_TEXT, and each find is
+# kept with the route it was seen on, for assert_no_stray_text.
+_STRAY_TEXT_WATCH = """
+(() => {
+  if (window.location.pathname !== "/") return;
+  const stray = new RegExp(STRAY_TEXT, "g");
+  window.__strayText = [];
+  const look = () => {
+    if (!document.body) return;
+    for (const match of document.body.innerText.match(stray) || []) {
+      const seen = `${match} on ${window.location.hash || "/"}`;
+      if (!window.__strayText.includes(seen)) window.__strayText.push(seen);
+    }
+  };
+  const watch = () => {
+    new MutationObserver(look).observe(document.documentElement, {
+      subtree: true, childList: true, characterData: true, attributes: true,
+    });
+    look();
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", watch);
+  else watch();
+})();
+""".replace("STRAY_TEXT", json.dumps(STRAY_TEXT))
+
+
+def new_context(browser: Any, served: Served, **options: Any) -> Any:
+    """A fresh browser context (no storage, no cookies) that watches for stray text."""
+    context = browser.new_context(base_url=served.url, **{"viewport": DESKTOP, **options})
+    context.set_default_timeout(10_000)
+    context.add_init_script(_STRAY_TEXT_WATCH)
+    return context
+
+
+def assert_no_stray_text(page: Any) -> None:
+    """No view this page showed rendered `null`, `undefined`, `NaN` or `[object Object]`."""
+    if page.is_closed() or not page.url.startswith("http"):
+        return
+    seen: list[str] = page.evaluate("window.__strayText || []")
+    assert not seen, f"the page showed stray text: {seen}"
+
+
 @pytest.fixture
 def page(browser: Any, served: Served) -> Iterator[Any]:
-    """A fresh browser context (no storage, no cookies) at desktop size; fails on any JS error."""
-    context = browser.new_context(viewport=DESKTOP, base_url=served.url)
-    context.set_default_timeout(10_000)
+    """A fresh context at desktop size; fails on any JS error or stray text in any view shown."""
+    context = new_context(browser, served)
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
     yield tab
-    context.close()
+    try:
+        for each in context.pages:
+            assert_no_stray_text(each)
+    finally:
+        context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
@@ -133,4 +183,13 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
-__all__ = ["DESKTOP", "PHONE", "Served", "screenshot", "serve", "sign_in"]
+__all__ = [
+    "DESKTOP",
+    "PHONE",
+    "Served",
+    "assert_no_stray_text",
+    "new_context",
+    "screenshot",
+    "serve",
+    "sign_in",
+]

@@ -5,7 +5,15 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import DESKTOP, PHONE, Served, screenshot, serve, sign_in
+from tests.web.conftest import (
+    PHONE,
+    Served,
+    assert_no_stray_text,
+    new_context,
+    screenshot,
+    serve,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -82,7 +90,7 @@ def test_screenshots_of_the_list_and_a_material(
     browser: Any, lab: tuple[Served, dict[str, int]]
 ) -> None:
     served, ids = lab
-    context = browser.new_context(viewport=DESKTOP, base_url=served.url)
+    context = new_context(browser, served)
     page = context.new_page()
     sign_in(page, served.key)
     page.locator("table.materials tbody tr").nth(len(LAB) - 1).wait_for()
@@ -92,6 +100,7 @@ def test_screenshots_of_the_list_and_a_material(
     page.goto(f"{served.url}/#/materials/{ids['PZT capacitor']}")
     page.get_by_role("heading", name="PZT capacitor").wait_for()
     screenshot(page, "material.png")
+    assert_no_stray_text(page)
     context.close()
 
 
@@ -100,7 +109,7 @@ def test_readable_at_phone_width(
     browser: Any, lab: tuple[Served, dict[str, int]], view: str
 ) -> None:
     served, ids = lab
-    context = browser.new_context(viewport=PHONE, base_url=served.url, is_mobile=True)
+    context = new_context(browser, served, viewport=PHONE, is_mobile=True)
     page = context.new_page()
     sign_in(page, served.key)
     sample_id = ids["Pt/Ti bottom electrode"]
@@ -127,6 +136,7 @@ def test_readable_at_phone_width(
     )
     assert smallest >= 13
     screenshot(page, f"{view}-phone.png")
+    assert_no_stray_text(page)
     context.close()
 
 

@@ -94,3 +94,11 @@ def test_a_revoked_key_sends_the_user_back_to_sign_in(page: Any, served: Served)
     assert "no longer accepted" in page.locator(".notice").inner_text()
     assert stored_key(page) is None
     assert httpx.get(f"{served.url}/healthz").status_code == 200
+
+
+def test_the_sign_in_page_shows_no_stray_null(page: Any) -> None:
+    page.goto("/")
+    page.get_by_label("API key").wait_for()
+    text = page.locator("main").inner_text()
+    assert text.startswith("Sign in to filmstack")
+    assert "null" not in text.split()

@@ -17,7 +17,7 @@ from numbers import Real
 from .aliases import resolve_alias
 from .elements import ELEMENT_SYMBOLS, ISOTOPE_LABELS
 from .errors import ChemistryError
-from .guards import DECIMALS, MAX_FORMULA_LENGTH, screen_formula
+from .guards import DECIMALS, MAX_FORMULA_LENGTH, case_variants, screen_formula
 
 FRACTION_TOLERANCE = 1e-6
 
@@ -143,10 +143,27 @@ def _parse(text: str) -> tuple[Formula, dict[str, float]]:
     folded = source.translate(_FOLD)
     match = _POLYMORPH.match(folded)
     prefix = match.group(0) if match else ""
-    canonical, engine_input, symbols = screen_formula(folded[len(prefix) :], typed)
+    try:
+        canonical, engine_input, symbols = screen_formula(folded[len(prefix) :], typed)
+    except ChemistryError as err:
+        raise _with_case_fix(err, folded[len(prefix) :], prefix, typed) from None
     raw = _engine_amounts(engine_input, typed, symbols)
     element_dict = {symbol: _tidy(amount, typed) for symbol, amount in raw.items()}
     return Formula(typed, prefix + canonical, element_dict), raw
+
+
+def _with_case_fix(err: ChemistryError, body: str, prefix: str, shown: str) -> ChemistryError:
+    """A capitalisation typo (`SrTIO3`) is offered the formula it was meant to be."""
+    variants = [prefix + variant for variant in case_variants(body)]
+    if not variants:
+        return err
+    options = " or ".join(f"`{variant}`" for variant in variants)
+    return ChemistryError(
+        f"`{shown}` is not a formula as written: element symbols are a capital letter, then at "
+        f"most one small letter; did you mean {options}?",
+        text=shown,
+        fix=variants[0],
+    )
 
 
 def _tidy(amount: float, shown: str) -> int | float:

@@ -250,6 +250,54 @@ def _bad_character(body: str, i: int, shown: str) -> ChemistryError:
     )
 
 
+def case_variants(body: str, limit: int = 2) -> list[str]:
+    """Spellings of ``body`` that differ only in letter case and screen clean, fewest changes first.
+
+    ``SrTIO3`` gives ``["SrTiO3"]`` and ``BATiO3`` gives ``["BaTiO3"]``: each run of letters is
+    read as element symbols (a capital, then at most one small letter) with as few case changes
+    as possible. The search is linear in the length of ``body``; at most ``limit`` ties are kept.
+    """
+    n = len(body)
+    # best[i]: (changes, spellings) for body[i:], or None when body[i:] cannot be read.
+    best: list[tuple[int, list[str]] | None] = [None] * n + [(0, [""])]
+    for i in range(n - 1, -1, -1):
+        c = body[i]
+        if not ("A" <= c <= "Z" or "a" <= c <= "z"):
+            rest = best[i + 1]
+            best[i] = (rest[0], [c + tail for tail in rest[1]]) if rest else None
+            continue
+        options: list[tuple[int, str, int]] = []  # (changes, symbol, length)
+        if c.upper() in ELEMENT_SYMBOLS:
+            options.append((c != c.upper(), c.upper(), 1))
+        nxt = body[i + 1 : i + 2]
+        pair = c.upper() + nxt.lower()
+        if nxt.isascii() and nxt.isalpha() and pair in ELEMENT_SYMBOLS:
+            options.append(((c != c.upper()) + (nxt != nxt.lower()), pair, 2))
+        found: tuple[int, list[str]] | None = None
+        for changes, symbol, length in options:
+            rest = best[i + length]
+            if rest is None:
+                continue
+            cost = changes + rest[0]
+            spelled = [symbol + tail for tail in rest[1]]
+            if found is None or cost < found[0]:
+                found = (cost, spelled[:limit])
+            elif cost == found[0]:
+                found = (cost, (found[1] + spelled)[:limit])
+        best[i] = found
+    result = best[0]
+    if result is None or result[0] == 0:
+        return []
+    variants = []
+    for spelling in result[1]:
+        try:
+            screen_formula(spelling, spelling)
+        except ChemistryError:
+            continue
+        variants.append(spelling)
+    return variants
+
+
 def _has_variable(body: str) -> bool:
     return any(c in _VARIABLES for c in body.replace("Dy", ""))
 

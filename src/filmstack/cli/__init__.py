@@ -1,8 +1,34 @@
 """The filmstack command line: a thin Typer shell over the client and the server's admin tasks."""
 
 import typer
+import typer.core
 
 from filmstack.cli import admin, materials, settings
+
+
+def _flags_take_no_value() -> None:
+    """Typer 0.29's rich help prints a value type beside every option, `--help <bool>` too.
+
+    A flag takes no value, so its type column stays empty, as Typer's plain help and Click's
+    already have it. Every command's help is built from TyperOption, so this covers them all;
+    Typer versions without display_type_rich never showed the type and are left alone.
+    """
+    option = typer.core.TyperOption
+    shown = getattr(option, "display_type_rich", None)
+    if shown is None or getattr(shown, "_filmstack_flags", False):
+        return
+
+    def display_type_rich(self: typer.core.TyperOption, ctx: object) -> str | None:
+        if self.is_flag or self.count:
+            return None
+        value: str | None = shown(self, ctx)
+        return value
+
+    display_type_rich._filmstack_flags = True  # type: ignore[attr-defined]
+    setattr(option, "display_type_rich", display_type_rich)  # noqa: B010
+
+
+_flags_take_no_value()
 
 app = typer.Typer(
     name="filmstack",

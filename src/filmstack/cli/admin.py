@@ -8,6 +8,8 @@ from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from filmstack.server.config import Settings
     from filmstack.server.db import Database
 
@@ -48,6 +50,16 @@ def _upgraded_database() -> "Database":
     return Database(url)
 
 
+def _organization_names(session: "Session", shown: int = 10) -> list[str]:
+    """The organizations' names, oldest first (at most `shown`, then "…")."""
+    from sqlalchemy import select
+
+    from filmstack.server.accounts.models import Organization
+
+    names = list(session.scalars(select(Organization.name).order_by(Organization.id)))
+    return names[:shown] + (["…"] if len(names) > shown else [])
+
+
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
@@ -70,16 +82,19 @@ def serve(
     db = _upgraded_database()
     with db.session(write=True) as session:
         key = bootstrap(session)
+        orgs = _organization_names(session) if key is None else []
     db.dispose()
     base = f"http://{host}:{port}/"
-    err.print(f"filmstack serving at [bold]{base}[/]  (API docs: {base}docs)")
+    err.print(f"filmstack serving at [bold]{base}[/]  (API docs: {base}docs, {base}redoc)")
     err.print(f"database: {_describe(url)}")
     if key:
         err.print("admin API key for organization 'default' (shown only once):")
         print(key, flush=True)
     else:
+        org = orgs[0] if len(orgs) == 1 else "ORG"
         err.print(
-            "API keys exist already; make one with: filmstack keys create --org ORG --user USER"
+            f"API keys exist already; make one with: filmstack keys create --org {org} --user USER"
+            + (f"  (organizations: {', '.join(orgs)})" if len(orgs) > 1 else "")
         )
     if workers > 1:
         uvicorn.run(

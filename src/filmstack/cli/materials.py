@@ -61,8 +61,12 @@ def _connect(ctx: typer.Context) -> Any:
 def _metadata(text: str | None) -> dict[str, Any] | None:
     if text is None:
         return None
+
+    def not_a_number(word: str) -> Any:
+        raise fail(f"--metadata: {word} is not a number JSON can carry; use a number or null", 2)
+
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=not_a_number)
     except ValueError as exc:
         raise fail(f"--metadata is not valid JSON: {exc}", 2) from None
     if not isinstance(value, dict):
@@ -234,8 +238,8 @@ def create(
                 raise fail("--name and --substrate are needed (or use --from-text)", 2)
             try:
                 layers = importer.stack_layers(stack or "")
-            except ValueError as exc:
-                raise fail(str(exc), 2) from None
+            except ValueError as exc:  # "stack: …" names the import column; here it is --stack
+                raise fail("--stack: " + str(exc).removeprefix("stack: "), 2) from None
             created = client.create_target_material(name, substrate, layers, sample_metadata=meta)
         if note is not None:
             client.set_detail_note(created.sample_id, note)
@@ -280,7 +284,9 @@ def edit(
     substrate: Annotated[str | None, typer.Option(help="New substrate.")] = None,
     metadata: MetadataOption = None,
     note: Annotated[str | None, typer.Option(help="New detail note.")] = None,
-    clear_note: Annotated[bool, typer.Option(help="Remove the detail note.")] = False,
+    clear_note: Annotated[
+        bool, typer.Option("--clear-note", help="Remove the detail note.")
+    ] = False,
 ) -> None:
     """Change the name, substrate, metadata (replaced whole) or note; layers stay.
 

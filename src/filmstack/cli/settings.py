@@ -13,7 +13,14 @@ from rich.console import Console
 
 from filmstack.client import Client
 from filmstack.config import config_path, resolve_api_key, resolve_endpoint
-from filmstack.errors import ConfigurationError, FilmstackError
+from filmstack.errors import (
+    ConfigurationError,
+    FilmstackError,
+    InvalidInput,
+    MissingAPIKey,
+    MissingSubstrate,
+    TransportError,
+)
 
 
 def err() -> Console:
@@ -54,6 +61,47 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def in_cli_words(exc: ConfigurationError) -> str:
+    """The client's message, told with the command line's options rather than Python's."""
+    if isinstance(exc, MissingAPIKey):
+        return (
+            "No API key: pass --api-key, set FILMSTACK_API_KEY (or AS_API_KEY), "
+            "or run `filmstack login`."
+        )
+    if isinstance(exc, MissingSubstrate):
+        return f"{exc.text!r} names no substrate: end it with 'on <substrate>' or give --substrate."
+    return str(exc)
+
+
+# API fields as the CLI's options name them, for the server's 422s (where a field was sent).
+OPTION_FOR_FIELD: dict[tuple[str, ...], str] = {
+    ("prompt",): "--from-text",
+    ("sample", "sample_name"): "--name",
+    ("sample_name",): "--name",
+    ("name",): "--name",
+    ("sample", "substrate"): "--substrate",
+    ("substrate",): "--substrate",
+    ("sample", "sample_metadata"): "--metadata",
+    ("sample_metadata",): "--metadata",
+    ("detail_note_content",): "--note",
+    ("element",): "--element",
+    ("limit",): "--limit",
+}
+
+
+def problems_in_cli_words(exc: InvalidInput) -> str:
+    """The server's 422, with each field named by the option that sent it."""
+    if not exc.problems:
+        return str(exc)
+    parts = []
+    for problem in exc.problems:
+        loc = tuple(str(p) for p in problem.get("loc", []) if p not in ("body", "query", "path"))
+        where = OPTION_FOR_FIELD.get(loc, ".".join(loc))
+        msg = str(problem.get("msg", ""))
+        parts.append(f"{where}: {msg}" if where else msg)
+    return f"{exc.status}: " + "; ".join(parts)
+
+
 def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Turn the client's exceptions into a one-line message on stderr and exit code 1."""
 
@@ -62,7 +110,14 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except ConfigurationError as exc:
-            raise fail(str(exc), 2) from None
+            raise fail(in_cli_words(exc), 2) from None
+        except InvalidInput as exc:
+            raise fail(problems_in_cli_words(exc)) from None
+        except TransportError as exc:
+            raise fail(
+                f"{exc}: is filmstack serving there? Give its URL with --endpoint "
+                "or FILMSTACK_ENDPOINT."
+            ) from None
         except FilmstackError as exc:
             raise fail(str(exc)) from None
 

@@ -13,6 +13,7 @@ from filmstack.schemas import Health
 from filmstack.server.accounts.router import router as keys_router
 from filmstack.server.config import Settings
 from filmstack.server.db import Database
+from filmstack.server.docs import install_docs
 from filmstack.server.errors import install_error_handlers
 from filmstack.server.exchange.router import router as exchange_router
 from filmstack.server.limits import BodyLimitMiddleware
@@ -23,8 +24,8 @@ from filmstack.server.samples.router import router as samples_router
 from filmstack.server.web.router import router as web_router
 
 DESCRIPTION = """\
-Record the layer stacks a thin-film lab intends to grow. Part 1 of the API is wire-compatible with
-the public Atomscale `target-materials` API; the endpoints marked *Extension* are filmstack's own.
+Record the layer stacks a thin-film lab intends to grow. The endpoints of the public Atomscale
+`target-materials` API are wire-compatible with it; those marked *Extension* are filmstack's own.
 Every request except `/healthz` carries `X-API-KEY`.
 """
 
@@ -46,6 +47,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         description=DESCRIPTION,
         redirect_slashes=False,
         lifespan=lifespan,
+        docs_url=None,  # install_docs serves /docs and /redoc from the package
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.database = db
@@ -57,6 +60,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         paths={"/import": settings.max_import_bytes},
     )
     install_error_handlers(app)
+    install_docs(app)
     app.include_router(web_router)
     app.include_router(materials_router)
     app.include_router(trash_router)

@@ -27,7 +27,8 @@ export function signInView(main, { message, onSignedIn }) {
       h("code", {}, "filmstack keys create"),
       ").",
     ),
-    message ? h("p", { class: "notice" }, message) : null,
+    // replaceChildren would write a null as the text "null": leave the notice out instead.
+    ...(message ? [h("p", { class: "notice" }, message)] : []),
     form,
   );
   form.addEventListener("submit", async (event) => {

@@ -24,14 +24,16 @@ export function alertBox() {
 
 export function showAlert(box, message, items = []) {
   box.replaceChildren(
-    message ? h("p", {}, richText(message)) : null,
-    items.length
-      ? h(
-          "ul",
-          {},
-          items.map((i) => h("li", {}, richText(i))),
-        )
-      : null,
+    ...(message ? [h("p", {}, richText(message))] : []),
+    ...(items.length
+      ? [
+          h(
+            "ul",
+            {},
+            items.map((i) => h("li", {}, richText(i))),
+          ),
+        ]
+      : []),
   );
   box.hidden = !message && !items.length;
 }
