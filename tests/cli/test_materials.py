@@ -197,7 +197,7 @@ def test_delete_with_yes_does_not_ask(cli: Invoke) -> None:
     material_id = create(cli, "--from-text", BTO_ON_STO)
     result = cli("materials", "delete", str(material_id), "--yes")
     assert result.exit_code == 0 and "Delete" not in result.stderr
-    assert "deleted target material" in result.stderr
+    assert "to the trash" in result.stderr and "filmstack materials restore" in result.stderr
 
 
 def test_a_read_only_key_cannot_create(server: ServerThread, keys: Keys) -> None:

@@ -9,9 +9,17 @@ and `layers`; import writes it as the material's note.
 A row counts as already imported when the server holds a material with the same name, substrate
 and stack (position, composition, orientation, thickness of every layer), counted: two equal
 rows in a file need two equal materials on the server to be both skipped.
+
+Each material is created with its note in one request carrying an Idempotency-Key derived from
+the row (its content, and which occurrence of that identity in the file it is). A crash at any
+moment therefore leaves a row either wholly created or not at all, and a repeat of a request
+whose answer was lost creates nothing twice. Rows of one identity are created one after the
+other, so the ones created are always the first of them; a re-run skips those and sends the
+keys of the rest.
 """
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -46,6 +54,7 @@ class Record:
     where: str
     body: dict[str, Any]
     note: str | None = None
+    key: str | None = None  # the Idempotency-Key plan() gives it
 
     @property
     def name(self) -> str:
@@ -319,16 +328,35 @@ def existing_identities(client: Client) -> Counter[Identity]:
     return Counter(identity(export_body(rows)) for rows in _grouped(client.list_target_materials()))
 
 
+def idempotency_key(record: Record, occurrence: int) -> str:
+    """The same key for the same row on every run: its content and its occurrence number."""
+    content = json.dumps(
+        {"body": record.body, "note": record.note},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    digest = hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"filmstack-import-{digest}-{occurrence}"
+
+
 def plan(records: Iterable[Record], existing: Counter[Identity]) -> tuple[list[Record], int]:
-    """The records still to create, and how many are on the server already."""
+    """The records still to create (each with its key), and how many are on the server already.
+
+    The n-th row of an identity gets occurrence number n; the first rows of an identity are
+    the ones counted as present, as import creates the rows of one identity in file order.
+    """
     remaining = Counter(existing)
+    seen: Counter[Identity] = Counter()
     todo, skipped = [], 0
     for record in records:
         key = identity(record.body)
+        seen[key] += 1
         if remaining[key] > 0:
             remaining[key] -= 1
             skipped += 1
         else:
+            record.key = idempotency_key(record, seen[key])
             todo.append(record)
     return todo, skipped
 
@@ -340,35 +368,52 @@ def import_records(
     workers: int = 8,
     on_done: Callable[[], None] = lambda: None,
 ) -> ImportResult:
-    """Create the records with `workers` concurrent requests; a failure stops only its row."""
+    """Create the records with `workers` concurrent requests; a failure stops only its rows.
+
+    Each material is created with its note in one request. Rows of one identity go one after
+    the other, in file order (see the module's docstring); when one of them fails, the rows
+    of that identity after it are reported as not imported.
+    """
     result = ImportResult()
+    groups: dict[Identity, list[Record]] = {}
+    for record in records:
+        groups.setdefault(identity(record.body), []).append(record)
 
     def create(record: Record) -> None:
         sample = record.body["sample"]
-        material = client.create_target_material(
+        client.create_target_material(
             sample["sample_name"],
             sample["substrate"],
             record.body.get("layers") or [],
             sample_metadata=sample.get("sample_metadata"),
+            detail_note_content=record.note,
+            idempotency_key=record.key,
         )
-        if record.note is not None:
-            try:
-                client.set_detail_note(material.sample_id, record.note)
-            except FilmstackError as exc:
-                message = f"created as {material.sample_id}, but the note failed: {exc}"
-                raise FilmstackError(message) from exc
+
+    def create_group(group: list[Record]) -> list[Problem]:
+        problems: list[Problem] = []
+        for record in group:
+            if problems:
+                problems.append(
+                    Problem(record.where, record.name, f"not tried: {problems[0].reason}")
+                )
+            else:
+                try:
+                    create(record)
+                except Exception as exc:
+                    reason = str(exc) if isinstance(exc, FilmstackError) else repr(exc)
+                    problems.append(Problem(record.where, record.name, reason))
+            on_done()
+        return problems
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures: dict[Future[None], Record] = {pool.submit(create, r): r for r in records}
+        futures: dict[Future[list[Problem]], list[Record]] = {
+            pool.submit(create_group, group): group for group in groups.values()
+        }
         for future in as_completed(futures):
-            record = futures[future]
-            exc = future.exception()
-            if exc is None:
-                result.created += 1
-            else:
-                reason = str(exc) if isinstance(exc, FilmstackError) else repr(exc)
-                result.problems.append(Problem(record.where, record.name, reason))
-            on_done()
+            problems = future.result()
+            result.created += len(futures[future]) - len(problems)
+            result.problems.extend(problems)
     return result
 
 

@@ -227,7 +227,11 @@ def create(
     with _connect(ctx) as client:
         if from_text is not None:
             created = client.create_from_text(
-                from_text, name=name, substrate=substrate, sample_metadata=meta
+                from_text,
+                name=name,
+                substrate=substrate,
+                sample_metadata=meta,
+                detail_note_content=note,
             )
         else:
             if not name or not substrate:
@@ -236,9 +240,9 @@ def create(
                 layers = importer.stack_layers(stack or "")
             except ValueError as exc:
                 raise fail(str(exc), 2) from None
-            created = client.create_target_material(name, substrate, layers, sample_metadata=meta)
-        if note is not None:
-            client.set_detail_note(created.sample_id, note)
+            created = client.create_target_material(
+                name, substrate, layers, sample_metadata=meta, detail_note_content=note
+            )
     err().print(f"created target material {created.sample_id}: {created.sample_name}")
     print(created.sample_id)
 
@@ -310,7 +314,7 @@ def delete(
     material_id: MaterialId,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
 ) -> None:
-    """Delete a target material and its layers (asks first unless --yes).
+    """Move a target material to the trash (asks first unless --yes); `restore` undoes it.
 
     Example: filmstack materials delete 12 --yes
     """
@@ -323,7 +327,10 @@ def delete(
         ):
             raise fail("not deleted")
         client.delete_target_material(material_id)
-    err().print(f"deleted target material {material_id}: {material.sample_name}")
+    err().print(
+        f"moved target material {material_id} ({material.sample_name}) to the trash; "
+        f"bring it back with: filmstack materials restore {material_id}"
+    )
 
 
 # ---------------------------------------------------------------------- import, export
