@@ -120,6 +120,7 @@ _ROW_COLUMNS = (
     Layer.space_group_number,
     Layer.space_group_input,
     cast(Layer.orientation_indices, Text),
+    TargetMaterial.revision,
 )
 
 
@@ -165,6 +166,7 @@ def row_json(r: Sequence[Any]) -> bytes:
             "user_id": r[5],
             "version": r[6],
             "last_updated": iso(r[7]),
+            "revision": r[21],
             "user_name": r[8],
             "detail_note_content": r[9],
         }

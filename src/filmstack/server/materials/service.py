@@ -323,6 +323,7 @@ def material_out(material: TargetMaterial) -> dict[str, Any]:
         "user_id": material.user_id,
         "version": material.version,
         "last_updated": iso(material.last_updated),
+        "revision": material.revision,
     }
 
 
