@@ -3,38 +3,10 @@
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from filmstack.client_base import BaseClient, conditional, ids
-from filmstack.schemas import MaterialDetail
+from filmstack.schemas import Change, HistoryEntry, MaterialDetail, TrashedMaterial
 
 HISTORY_PAGE = 100
-
-
-class Change(BaseModel):
-    """One field of a history entry: `layers[2].orientation`, `layers[2]`, `sample_name`..."""
-
-    field: str
-    before: Any = None
-    after: Any = None
-
-
-class HistoryEntry(BaseModel):
-    """One revision of a material: who made it, when, which action, what changed."""
-
-    revision: int
-    changed_at: str
-    user_id: str | None = None
-    user_name: str | None = None
-    action: str
-    changes: list[Change] = Field(default_factory=list)
-
-
-class TrashedMaterial(MaterialDetail):
-    """A deleted material as the trash lists it: the nested shape plus when and by whom."""
-
-    deleted_at: str
-    deleted_by: str | None = None
 
 
 class RecordsMixin(BaseClient):

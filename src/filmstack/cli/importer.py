@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from filmstack.client import Client
-from filmstack.errors import FilmstackError
+from filmstack.errors import FilmstackError, TransportError
 from filmstack.schemas import MaterialRow
 
 FORMATS = ("csv", "json", "jsonl")
@@ -372,9 +372,11 @@ def import_records(
 
     Each material is created with its note in one request. Rows of one identity go one after
     the other, in file order (see the module's docstring); when one of them fails, the rows
-    of that identity after it are reported as not imported.
+    of that identity after it are reported as not imported. Once the server cannot be reached
+    (after the client's retries), the rows not yet sent are reported instead of tried.
     """
     result = ImportResult()
+    unreachable: list[str] = []  # the first TransportError's text, once there is one
     groups: dict[Identity, list[Record]] = {}
     for record in records:
         groups.setdefault(identity(record.body), []).append(record)
@@ -393,13 +395,15 @@ def import_records(
     def create_group(group: list[Record]) -> list[Problem]:
         problems: list[Problem] = []
         for record in group:
-            if problems:
-                problems.append(
-                    Problem(record.where, record.name, f"not tried: {problems[0].reason}")
-                )
+            if problems or unreachable:
+                why = problems[0].reason if problems else unreachable[0]
+                problems.append(Problem(record.where, record.name, f"not tried: {why}"))
             else:
                 try:
                     create(record)
+                except TransportError as exc:
+                    unreachable.append(str(exc))
+                    problems.append(Problem(record.where, record.name, str(exc)))
                 except Exception as exc:
                     reason = str(exc) if isinstance(exc, FilmstackError) else repr(exc)
                     problems.append(Problem(record.where, record.name, reason))

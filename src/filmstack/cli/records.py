@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from filmstack.cli.settings import connect, err, handle_errors, out
-from filmstack.client_records import Change, HistoryEntry
+from filmstack.schemas import Change, HistoryEntry
 
 MaterialId = Annotated[int, typer.Argument(help="The target material's id.", min=1)]
 VALUE_WIDTH = 60

@@ -60,7 +60,7 @@ def list_trash(
             item.substrate,
             str(len(item.layers)),
             item.deleted_at[:19].replace("T", " "),
-            item.deleted_by or "—",
+            item.deleted_by_name or item.deleted_by or "—",
         )
     out().print(table)
     err().print(

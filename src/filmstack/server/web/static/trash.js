@@ -21,7 +21,7 @@ function trashRow(item, onRestore) {
     h("td", { "data-label": "Substrate" }, item.substrate),
     h("td", { "data-label": "Layers" }, String(layers.length)),
     h("td", { "data-label": "Deleted" }, timeEl(item.deleted_at)),
-    h("td", { "data-label": "Deleted by" }, item.deleted_by || "—"),
+    h("td", { "data-label": "Deleted by" }, item.deleted_by_name || item.deleted_by || "—"),
     h("td", {}, restore),
   );
 }
