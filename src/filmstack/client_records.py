@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from filmstack.client_base import BaseClient, conditional, ids
-from filmstack.schemas import Change, HistoryEntry, MaterialDetail, TrashedMaterial
+from filmstack.schemas import Change, HistoryEntry, Material, MaterialDetail, TrashedMaterial
 
 HISTORY_PAGE = 100
 
@@ -50,14 +50,14 @@ class RecordsMixin(BaseClient):
 
     def revert(
         self, target_material_id: int, revision: int, *, if_match: str | None = None
-    ) -> MaterialDetail:
+    ) -> Material:
         """Make a new revision whose fields, stack and note equal those of `revision`.
 
         Nothing is erased: the revisions in between stay in the history.
         """
         path = f"target-materials/{ids(target_material_id)}/revert"
         return self._material(
-            MaterialDetail,
+            Material,
             "POST",
             path,
             json={"revision": ids(revision)},
@@ -80,10 +80,10 @@ class RecordsMixin(BaseClient):
         """Every deleted material still in the trash, newest deletion first."""
         return list(self.iter_trash())
 
-    def restore(self, target_material_id: int, *, if_match: str | None = None) -> MaterialDetail:
+    def restore(self, target_material_id: int, *, if_match: str | None = None) -> Material:
         """Bring a deleted material back from the trash: same id, layers, note, history, links."""
         path = f"trash/{ids(target_material_id)}/restore"
-        return self._material(MaterialDetail, "POST", path, headers=conditional(if_match))
+        return self._material(Material, "POST", path, headers=conditional(if_match))
 
     def purge(self, target_material_id: int) -> None:
         """Remove a material in the trash for good, with its history (scope `delete`).

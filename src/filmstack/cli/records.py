@@ -47,8 +47,8 @@ def history_table(entries: list[HistoryEntry], title: str) -> Table:
         table.add_row(
             str(entry.revision),
             entry.changed_at[:19].replace("T", " "),
-            entry.user_name or entry.user_id or "—",
-            entry.action,
+            Text(entry.user_name or entry.user_id or "—"),  # Text: names are not markup
+            Text(entry.action),
             changes,
         )
     return table

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from filmstack.cli.settings import (
     ApiKeyOption,
@@ -54,13 +55,13 @@ def list_trash(
         return
     table = Table("ID", "Name", "Substrate", "Layers", "Deleted (UTC)", "Deleted by")
     for item in items:
-        table.add_row(
+        table.add_row(  # Text: what users typed is never read as Rich markup
             str(item.sample_id),
-            item.sample_name,
-            item.substrate,
+            Text(item.sample_name),
+            Text(item.substrate),
             str(len(item.layers)),
             item.deleted_at[:19].replace("T", " "),
-            item.deleted_by_name or item.deleted_by or "—",
+            Text(item.deleted_by_name or item.deleted_by or "—"),
         )
     out().print(table)
     err().print(
