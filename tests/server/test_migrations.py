@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -17,7 +18,7 @@ from filmstack.server.accounts.service import authenticate, hash_key
 from filmstack.server.db import Database
 from filmstack.server.migrations import upgrade
 from filmstack.server.models import metadata
-from tests.conftest import PG_ENV, PG_SKIP, Backend, _with_schema
+from tests.conftest import PG_ENV, PG_SKIP, Backend, ServerThread, _with_schema, make_settings
 
 
 def test_migrated_schema_equals_the_models(backend: Backend, database: Database) -> None:
@@ -167,7 +168,7 @@ def _populate_0001(url: str) -> None:
     db.dispose()
 
 
-def test_a_0001_database_upgrades_with_everything_intact(blank_url: str) -> None:
+def test_a_0001_database_upgrades_with_everything_intact(blank_url: str, tmp_path: Path) -> None:
     upgrade(blank_url, "0001")
     _populate_0001(blank_url)
     upgrade(blank_url)
@@ -216,5 +217,32 @@ def test_a_0001_database_upgrades_with_everything_intact(blank_url: str) -> None
             principal = authenticate(session, KEY)
         assert principal is not None and principal.organization_id == ORG
 
+        # The upgraded database serves: the create entry holds the material exactly as GET
+        # one shows it, and new ids continue after the highest, never reusing 3 or 4.
+        backend = Backend("sqlite" if blank_url.startswith("sqlite") else "postgresql", blank_url)
+        settings = make_settings(backend, tmp_path)
+        with (
+            ServerThread(settings, db) as server,
+            httpx.Client(base_url=server.url, headers={"X-API-KEY": KEY}) as api,
+        ):
+            one = api.get("/target-materials/1")
+            assert one.status_code == 200
+            assert one.json()["revision"] == 1
+            assert one.json()["detail_note_content"] == "Anneal at 700 C."
+            assert [la["id"] for la in one.json()["layers"]] == [10, 11]
+            at_1 = api.get("/target-materials/1/history/1")
+            assert at_1.status_code == 200
+            assert at_1.json() == one.json()
+            entries = api.get("/target-materials/1/history").json()
+            assert [(e["revision"], e["action"]) for e in entries] == [(1, "create")]
+            assert api.delete("/target-materials/4").status_code == 204
+            assert api.delete("/trash/4").status_code == 204
+            created = api.post(
+                "/target-materials/", json={"sample": {"sample_name": "new", "substrate": "Si"}}
+            )
+            assert created.status_code == 200
+            assert created.json()["sample_id"] == 5
+            sample = api.get(f"/physical_samples/{SAMPLE}").json()
+            assert sample["sample_id"] == 1
     finally:
         db.dispose()

@@ -43,6 +43,7 @@ KEEP = timedelta(hours=24)
 SQLITE_RUNNING_GRACE = timedelta(seconds=60)
 _PURGE_EVERY = timedelta(minutes=10)
 _LOC = ["header", HEADER]
+_LOCK_NOT_AVAILABLE = "55P03"
 
 
 def check_key(key: str) -> str:
@@ -111,8 +112,10 @@ class Idempotency:
             return self.replayed
         try:
             row = self._row(session, nowait=not self.owner)
-        except OperationalError:
-            # Only PostgreSQL's NOWAIT raises here: the first request holds the row.
+        except OperationalError as err:
+            if getattr(err.orig, "sqlstate", None) != _LOCK_NOT_AVAILABLE:
+                raise
+            # PostgreSQL's NOWAIT: the first request's transaction holds the row.
             raise self._running() from None
         if row is None:
             # Cleared meanwhile (a server start on SQLite): claim it again, inside this work.

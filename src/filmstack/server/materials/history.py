@@ -7,6 +7,7 @@ roll back together: no code path can change a material without leaving an entry.
 import base64
 import binascii
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -87,6 +88,7 @@ def record(
     action: str,
     changes: list[Change],
     snapshot: Snapshot | None,
+    at: datetime | None = None,
 ) -> MaterialHistory:
     """Add one entry at the material's current revision; the caller has bumped it if needed."""
     assert action in ACTIONS, action
@@ -95,7 +97,7 @@ def record(
         organization_id=material.organization_id,
         revision=material.revision,
         action=action,
-        changed_at=utcnow(),
+        changed_at=at or utcnow(),
         user_id=user_id,
         changes=changes,
         snapshot=snapshot,

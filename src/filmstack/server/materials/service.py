@@ -221,7 +221,13 @@ def create_material(
     layers = load_layers(session, material.id) if rows else []
     snapshot = detail_out(material, layers, principal.user_name, note)
     history.record(
-        session, material, principal.user_id, "create", history.diff(None, snapshot), snapshot
+        session,
+        material,
+        principal.user_id,
+        "create",
+        history.diff(None, snapshot),
+        snapshot,
+        at=now,
     )
     session.flush()
     return material
