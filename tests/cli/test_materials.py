@@ -130,7 +130,7 @@ def test_show_draws_the_stack_with_the_substrate_at_the_bottom(cli: Invoke) -> N
     assert top < middle < bottom
     assert lines[top].split()[0] == "2" and lines[middle].split()[0] == "1"
     assert "10 nm" in lines[top] and "20 nm" in lines[middle] and "Si" in lines[bottom]
-    assert '"run": 1' in result.stdout
+    assert '"run": 1' in result.stdout and "revision 1" in result.stdout
     as_json = json.loads(cli("materials", "show", str(material_id), "--json").stdout)
     assert [x["layer_id"] for x in as_json["layers"]] == [1, 2]
 

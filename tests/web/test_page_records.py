@@ -144,3 +144,26 @@ def test_a_stack_saved_by_someone_else_is_not_overwritten_either(
         assert [la["composition_string"] for la in layers] == ["Pt"]
     finally:
         context.close()
+
+
+def test_a_material_created_on_the_page_comes_with_its_note_in_one_keyed_request(
+    page: Any, served: Served, tag: str
+) -> None:
+    posts: list[dict[str, str]] = []
+    page.on(
+        "request",
+        lambda r: posts.append(r.headers) if r.method == "POST" and "parse" not in r.url else None,
+    )
+    sign_in(page, served.key, "#/new")
+    page.get_by_label("Layer by layer").check()
+    page.get_by_label("Name", exact=True).fill(f"{tag} noted")
+    page.get_by_label("Substrate", exact=True).fill("MgO")
+    page.get_by_role("button", name="Add a layer on top").click()
+    page.get_by_label("Formula").fill("TiN")
+    page.get_by_label("Note", exact=True).fill("PLD, 650 C")
+    page.get_by_role("button", name="Create material").click()
+    page.get_by_role("heading", name=f"{tag} noted").wait_for()
+    sample_id = int(page.url.rsplit("/", 1)[1])
+    stored = served.material(sample_id).json()
+    assert stored["detail_note_content"] == "PLD, 650 C" and stored["revision"] == 1
+    assert len(posts) == 1 and len(posts[0].get("idempotency-key", "")) == 36

@@ -188,6 +188,7 @@ def show(
     out().print(
         f"substrate {material.substrate} · {len(material.layers)} layer(s) · "
         f"owner {material.user_name} · updated {material.last_updated}"
+        + (f" · revision {material.revision}" if material.revision is not None else "")
     )
     out().print(draw_stack(material))
     if material.sample_metadata:
