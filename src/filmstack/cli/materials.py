@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from filmstack.cli import importer
+from filmstack.cli import importer, importing
 from filmstack.cli.settings import (
     ApiKeyOption,
     EndpointOption,
@@ -375,7 +375,7 @@ def import_file(
     except importer.FileProblem as exc:
         raise fail(str(exc), 2) from None
     with _connect(ctx) as client:
-        todo, skipped = importer.plan(records, importer.existing_identities(client))
+        todo, skipped = importing.plan(records, importing.existing_identities(client))
         with Progress(
             TextColumn("importing"),
             BarColumn(),
@@ -385,7 +385,7 @@ def import_file(
             transient=True,
         ) as progress:
             task = progress.add_task("import", total=len(todo))
-            result = importer.import_records(
+            result = importing.import_records(
                 client, todo, workers=workers, on_done=lambda: progress.advance(task)
             )
     result.skipped = skipped

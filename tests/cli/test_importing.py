@@ -1,4 +1,4 @@
-"""`filmstack materials import` against a server killed with SIGKILL mid-import, then restarted.
+"""Sending an import: keys derived from the rows, and a server killed with SIGKILL mid-import.
 
 Each material goes with its note in one request carrying a key derived from the row, so after
 the crash and a re-run every material and every note is there exactly once. (Before, a note was
@@ -16,6 +16,8 @@ from pathlib import Path
 from sqlalchemy import text
 
 from filmstack import Client
+from filmstack.cli.importer import Record
+from filmstack.cli.importing import idempotency_key, identity, plan
 from filmstack.server.accounts.service import create_key
 from filmstack.server.db import Database
 from tests.client.serving import served_database
@@ -122,3 +124,32 @@ def test_a_server_killed_mid_import_then_a_rerun_leaves_every_material_and_note_
     for r in rows:
         name = str(r["sample"]["sample_name"])  # type: ignore[index]
         assert notes[name] == r["detail_note_content"], name
+
+
+def record(name: str, note: str | None = None, where: str = "line 1") -> Record:
+    body = {"sample": {"sample_name": name, "substrate": "Si"}, "layers": [{"layer_id": 1}]}
+    return Record(where, body, note)
+
+
+def test_a_row_gets_the_same_key_on_every_run_and_a_different_row_another() -> None:
+    assert idempotency_key(record("a"), 1) == idempotency_key(record("a", where="line 9"), 1)
+    keys = {
+        idempotency_key(record("a"), 1),
+        idempotency_key(record("a"), 2),  # the second equal row of the file
+        idempotency_key(record("b"), 1),
+        idempotency_key(record("a", note="x"), 1),  # the note is part of the row
+    }
+    assert len(keys) == 4
+    key = idempotency_key(record("Zoë ✓"), 1)
+    assert len(key) <= 255 and all(" " <= ch <= "~" for ch in key)  # what the server takes
+
+
+def test_plan_numbers_equal_rows_in_file_order_and_skips_the_first_ones_present() -> None:
+    rows = [record("a", where="line 1"), record("b"), record("a", where="line 3")]
+    existing = Counter({identity(rows[0].body): 1})
+    todo, skipped = plan(rows, existing)
+    assert skipped == 1
+    assert [(r.body["sample"]["sample_name"], r.key) for r in todo] == [
+        ("b", idempotency_key(rows[1], 1)),
+        ("a", idempotency_key(rows[2], 2)),  # the first "a" is on the server: this is the 2nd
+    ]
