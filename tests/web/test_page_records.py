@@ -167,3 +167,28 @@ def test_a_material_created_on_the_page_comes_with_its_note_in_one_keyed_request
     stored = served.material(sample_id).json()
     assert stored["detail_note_content"] == "PLD, 650 C" and stored["revision"] == 1
     assert len(posts) == 1 and len(posts[0].get("idempotency-key", "")) == 36
+
+
+def test_revert_from_the_history_and_not_over_a_newer_change(
+    page: Any, served: Served, material: int, tag: str
+) -> None:
+    with served.client() as api:
+        api.patch(f"/target-materials/{material}", json={"sample_name": f"{tag} b"})
+        api.patch(f"/target-materials/{material}", json={"sample_name": f"{tag} c"})
+    sign_in(page, served.key, f"#/materials/{material}/history")
+    page.get_by_role("heading", name=f"History of {tag} c").wait_for()
+    assert page.get_by_role("button", name="Revert to revision 3").count() == 0  # current
+    with served.client() as api:  # someone else saves while the history is open
+        api.patch(f"/target-materials/{material}", json={"sample_name": f"{tag} d"})
+    page.get_by_role("button", name="Revert to revision 1").click()
+    alert = page.get_by_role("alert").filter(has_text="Someone else changed this material")
+    alert.wait_for()
+    assert served.material(material).json()["sample_name"] == f"{tag} d"
+
+    page.reload()
+    page.get_by_role("heading", name=f"History of {tag} d").wait_for()
+    page.get_by_role("button", name="Revert to revision 1").click()
+    page.get_by_role("heading", name=f"{tag} BTO/SRO", exact=True).wait_for()
+    assert "Reverted to revision 1" in page.locator(".flash").inner_text()
+    stored = served.material(material).json()
+    assert stored["sample_name"] == f"{tag} BTO/SRO" and stored["revision"] == 5

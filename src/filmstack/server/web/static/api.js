@@ -137,6 +137,8 @@ export const api = {
     request("GET", `/target-materials/${id}/history`, { query: { cursor, limit } }),
   trash: (cursor, limit) => request("GET", "/trash/", { query: { cursor, limit } }),
   restore: (id) => request("POST", `/trash/${id}/restore`),
+  revert: (id, revision, ifMatch) =>
+    request("POST", `/target-materials/${id}/revert`, { body: { revision }, ifMatch }),
   parse: (prompt, signal) =>
     request("POST", "/target-materials/parse", { body: { prompt }, signal }),
   svg: (id) => request("GET", `/target-materials/${id}/stack.svg`, { accept: "image/svg+xml" }),

@@ -86,7 +86,7 @@ async function route() {
       parts[2] === "history" &&
       parts.length === 3
     ) {
-      view = await historyView(main, { id: parts[1] });
+      view = await historyView(main, { id: parts[1], navigate });
       document.title = `${main.querySelector("h1")?.textContent || "History"} · filmstack`;
     } else if (parts[0] === "trash" && parts.length === 1) {
       document.title = "Trash · filmstack";

@@ -3,7 +3,7 @@
 
 import { api, ApiError } from "./api.js";
 import { h, timeEl } from "./dom.js";
-import { heading, notFound } from "./views.js";
+import { alertBox, heading, notFound, showAlert } from "./views.js";
 
 export const HISTORY_PAGE = 50;
 
@@ -49,9 +49,21 @@ function changeItem(change) {
   );
 }
 
-function entryRow(entry) {
+function entryRow(entry, onRevert) {
   const changes = entry.changes || [];
   const action = ACTIONS[entry.action] || entry.action;
+  const revert = onRevert
+    ? h(
+        "button",
+        {
+          type: "button",
+          class: "secondary",
+          "aria-label": `Revert to revision ${entry.revision}`,
+        },
+        "Revert to this",
+      )
+    : null;
+  if (revert) revert.addEventListener("click", () => onRevert(entry, revert));
   return h(
     "tr",
     { dataset: { revision: String(entry.revision) } },
@@ -64,10 +76,11 @@ function entryRow(entry) {
       { "data-label": "What changed" },
       changes.length ? h("ul", { class: "changes" }, changes.map(changeItem)) : "—",
     ),
+    h("td", {}, revert),
   );
 }
 
-export async function historyView(main, { id }) {
+export async function historyView(main, { id, navigate }) {
   let material;
   let first;
   try {
@@ -77,12 +90,31 @@ export async function historyView(main, { id }) {
     throw err;
   }
   const name = material.data.sample_name;
+  const etag = material.headers.get("ETag"); // a revert is refused if the material moved on
+  const current = material.data.revision;
+  const alert = alertBox();
   const body = h("tbody", {});
+
+  async function onRevert(entry, button) {
+    button.disabled = true;
+    try {
+      await api.revert(id, entry.revision, etag);
+      navigate(`#/materials/${id}`, `Reverted to revision ${entry.revision}.`);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      const why = err.isConflict
+        ? "Someone else changed this material since this page was loaded; nothing was reverted. Reload the page to see the latest history."
+        : `Could not revert: ${err.message}`;
+      showAlert(alert, why);
+      alert.focus();
+      button.disabled = false;
+    }
+  }
   const more = h("button", { type: "button", class: "secondary" }, "Show older changes");
   const status = h("p", { class: "subtitle" });
   let cursor = null;
   const add = ({ data, headers }) => {
-    body.append(...data.map(entryRow));
+    body.append(...data.map((e) => entryRow(e, e.revision === current ? null : onRevert)));
     cursor = headers.get("X-Next-Cursor");
     more.hidden = !cursor;
     const count = body.children.length;
@@ -98,6 +130,7 @@ export async function historyView(main, { id }) {
     ),
     heading(`History of ${name}`),
     status,
+    alert,
     h(
       "div",
       { class: "table-wrap" },
@@ -111,7 +144,7 @@ export async function historyView(main, { id }) {
           h(
             "tr",
             {},
-            ["Revision", "When", "Who", "Action", "What changed"].map((t) =>
+            ["Revision", "When", "Who", "Action", "What changed", ""].map((t) =>
               h("th", { scope: "col" }, t),
             ),
           ),
