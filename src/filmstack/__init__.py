@@ -17,6 +17,7 @@ from filmstack.errors import (  # noqa: E402
     FilmstackError,
     InvalidInput,
     NotFound,
+    PreconditionFailed,
     TransportError,
 )
 
@@ -29,6 +30,7 @@ __all__ = [
     "FilmstackError",
     "InvalidInput",
     "NotFound",
+    "PreconditionFailed",
     "TransportError",
     "__version__",
 ]

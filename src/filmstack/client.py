@@ -9,25 +9,21 @@
 Synchronous, built on httpx. Pass `transport=` to talk to an app in-process (tests do).
 """
 
-import email.utils
-import enum
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import httpx
 
-from filmstack import __version__
-from filmstack.config import resolve_api_key, resolve_endpoint
-from filmstack.errors import (
-    ConfigurationError,
-    MissingAPIKey,
-    MissingSubstrate,
-    TransportError,
-    error_for_status,
+from filmstack.client_base import (
+    DEFAULT_TIMEOUT,
+    UNSET,
+    _Unset,
+    conditional,
+    ids,
+    retry_after_seconds,
 )
+from filmstack.client_records import RecordsMixin
+from filmstack.errors import MissingSubstrate
 from filmstack.exchange import ExchangeMixin
 from filmstack.frames import materials_frame, physical_samples_frame
 from filmstack.notebook import MaterialView
@@ -47,43 +43,14 @@ from filmstack.schemas import (
 if TYPE_CHECKING:
     import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
-_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-
-
-class _Unset(enum.Enum):
-    UNSET = "UNSET"
-
-
-UNSET = _Unset.UNSET
-"""Marks an argument as "leave unchanged" where None means "clear"."""
-
 LayerInput = LayerIn | Mapping[str, Any]
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds a Retry-After header asks for (a number or an HTTP date); None if unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+IfMatch = str | None
 
 
 # ------------------------------------------------------------------------------ client
 
 
-class Client(ExchangeMixin):
+class Client(RecordsMixin, ExchangeMixin):
     """A connection to a filmstack server (or the public Atomscale service, for its calls).
 
     Args:
@@ -91,10 +58,15 @@ class Client(ExchangeMixin):
         endpoint: base URL. Default: FILMSTACK_ENDPOINT, AS_API_ENDPOINT, the login, then
             http://127.0.0.1:8000/.
         timeout: seconds (or an httpx.Timeout) for each request.
-        retries: how often an idempotent request is repeated after 429/502/503/504 or a network
-            error; creates are never repeated.
+        retries: how often a request that is safe to repeat is repeated after 429/502/503/504
+            or a network error. Creates are safe: each carries an Idempotency-Key, and the
+            repeat sends the same key, so the server answers it with the first answer.
         max_retry_wait: longest Retry-After (seconds) the client will wait; a longer one fails.
         transport: an httpx transport, e.g. to call an app in-process.
+
+    Every write on an existing material takes `if_match=` (an ETag, e.g. `material.etag`):
+    the server then refuses the write with PreconditionFailed if someone changed the material
+    since, instead of overwriting their change.
     """
 
     def __init__(
@@ -107,96 +79,14 @@ class Client(ExchangeMixin):
         max_retry_wait: float = 60.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        key = resolve_api_key(api_key)
-        if key is None:
-            raise MissingAPIKey(
-                "No API key: pass Client(api_key=...), set FILMSTACK_API_KEY (or AS_API_KEY), "
-                "or run `filmstack login`."
-            )
-        self.endpoint = resolve_endpoint(endpoint)
-        self.retries = retries
-        self.max_retry_wait = max_retry_wait
-        self._http = httpx.Client(
-            base_url=self.endpoint,
-            headers={"X-API-KEY": key, "User-Agent": f"filmstack-python/{__version__}"},
+        super().__init__(
+            api_key,
+            endpoint,
             timeout=timeout,
+            retries=retries,
+            max_retry_wait=max_retry_wait,
             transport=transport,
         )
-
-    def __repr__(self) -> str:
-        return f"Client(endpoint={self.endpoint!r})"
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    # ------------------------------------------------------------------- the plumbing
-
-    def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        params: Mapping[str, Any] | None = None,
-        idempotent: bool | None = None,
-    ) -> httpx.Response:
-        retryable = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
-        attempt = 0
-        while True:
-            try:
-                response = self._http.request(method, path, json=json, params=params)
-            except ValueError as exc:  # the body cannot be JSON: nothing was sent
-                raise ConfigurationError(
-                    f"cannot send this as JSON ({exc}): numbers must be finite, not NaN or infinity"
-                ) from None
-            except httpx.TransportError as exc:
-                if retryable and attempt < self.retries:
-                    time.sleep(min(0.25 * 2**attempt, 8.0))
-                    attempt += 1
-                    continue
-                kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
-                raise TransportError(
-                    f"{method} {self.endpoint}{path} {kind}: {exc or type(exc).__name__}"
-                ) from exc
-            if response.status_code in RETRY_STATUSES and retryable and attempt < self.retries:
-                wait = retry_after_seconds(response.headers.get("Retry-After"))
-                wait = min(0.25 * 2**attempt, 8.0) if wait is None else wait
-                if wait <= self.max_retry_wait:
-                    response.close()
-                    time.sleep(wait)
-                    attempt += 1
-                    continue
-            if response.is_error:
-                if method == "DELETE" and response.status_code == 404 and attempt > 0:
-                    # An earlier attempt did delete it; its answer was lost on the way back.
-                    return response
-                raise self._error(response)
-            return response
-
-    @staticmethod
-    def _error(response: httpx.Response) -> Exception:
-        try:
-            body = response.json()
-            detail = body.get("detail", body) if isinstance(body, dict) else body
-        except ValueError:
-            detail = response.text.strip() or response.reason_phrase
-        return error_for_status(
-            response.status_code, detail, method=response.request.method, url=str(response.url)
-        )
-
-    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        return self._request(method, path, **kwargs).json()
 
     # ------------------------------------- target materials (the public Atomscale calls)
 
@@ -207,13 +97,23 @@ class Client(ExchangeMixin):
         layers: Iterable[LayerInput] = (),
         *,
         sample_metadata: Mapping[str, Any] | None = None,
+        detail_note_content: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Material:
-        """Create a target material with its stack (layer_id 1 sits on the substrate)."""
+        """Create a target material with its stack (layer_id 1 sits on the substrate).
+
+        `detail_note_content` (filmstack only) is written as its note in the same request.
+        `idempotency_key`: the Idempotency-Key to send (default: a fresh random one); the same
+        key with the same body creates the material once, however often it is sent.
+        """
         sample: dict[str, Any] = {"sample_name": sample_name, "substrate": substrate}
         if sample_metadata is not None:
             sample["sample_metadata"] = dict(sample_metadata)
+        if detail_note_content is not None:
+            sample["detail_note_content"] = detail_note_content
         body = {"sample": sample, "layers": [_layer_body(layer) for layer in layers]}
-        return Material.model_validate(self._json("POST", "target-materials/", json=body))
+        headers = self._key_header(idempotency_key)
+        return self._material(Material, "POST", "target-materials/", json=body, headers=headers)
 
     def create_from_text(
         self,
@@ -222,6 +122,8 @@ class Client(ExchangeMixin):
         name: str | None = None,
         substrate: str | None = None,
         sample_metadata: Mapping[str, Any] | None = None,
+        detail_note_content: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Material:
         """Parse a stack written film first ("10 nm BaTiO3 (001) / SrTiO3 on Si"), then create it.
 
@@ -245,6 +147,8 @@ class Client(ExchangeMixin):
             substrate,
             parse_result_layers(parsed),
             sample_metadata=metadata,
+            detail_note_content=detail_note_content,
+            idempotency_key=idempotency_key,
         )
 
     @overload
@@ -315,10 +219,13 @@ class Client(ExchangeMixin):
         substrate: str | None = None,
         sample_metadata: Mapping[str, Any] | None = None,
         detail_note_content: str | None | _Unset = UNSET,
+        if_match: IfMatch = None,
     ) -> Material:
         """Change name, substrate or metadata (replaced whole, not merged); layers stay.
 
-        `detail_note_content` (filmstack only) sets the note; None removes it.
+        `detail_note_content` (filmstack only) sets the note; None removes it. With
+        `if_match` (an ETag) the change is refused with PreconditionFailed if the material
+        changed since.
         """
         body = _changes(
             {
@@ -328,18 +235,36 @@ class Client(ExchangeMixin):
             },
             {"detail_note_content": detail_note_content},
         )
-        path = f"target-materials/{_id(target_material_id)}"
-        return Material.model_validate(self._json("PATCH", path, json=body, idempotent=True))
+        path = f"target-materials/{ids(target_material_id)}"
+        headers = conditional(if_match)
+        return self._material(Material, "PATCH", path, json=body, idempotent=True, headers=headers)
 
-    def set_detail_note(self, target_material_id: int, content: str | None) -> Material:
+    def set_detail_note(
+        self, target_material_id: int, content: str | None, *, if_match: IfMatch = None
+    ) -> Material:
         """Write (or, with None, remove) the material's detail note (filmstack only)."""
-        return self.update_target_material(target_material_id, detail_note_content=content)
+        return self.update_target_material(
+            target_material_id, detail_note_content=content, if_match=if_match
+        )
 
-    def replace_stack(self, target_material_id: int, layers: Iterable[LayerInput]) -> None:
-        """Make `layers` the whole stack, atomically; an empty list clears it."""
+    def replace_stack(
+        self,
+        target_material_id: int,
+        layers: Iterable[LayerInput],
+        *,
+        if_match: IfMatch = None,
+        idempotency_key: str | None = None,
+    ) -> str | None:
+        """Make `layers` the whole stack, atomically; an empty list clears it.
+
+        Returns the material's new ETag (None if the server sent none).
+        """
         body = [_layer_body(layer) for layer in layers]
-        path = f"target-materials/{_id(target_material_id)}/layers"
-        self._request("POST", path, json=body, idempotent=True)
+        path = f"target-materials/{ids(target_material_id)}/layers"
+        key = self._key_header(idempotency_key)
+        response = self._request("POST", path, json=body, headers={**key, **_h(if_match)})
+        etag: str | None = response.headers.get("ETag")
+        return etag
 
     def add_layer(
         self,
@@ -352,6 +277,8 @@ class Client(ExchangeMixin):
         space_group: str | int | None = None,
         mp_id: str | None = None,
         thickness_nm: float | None = None,
+        if_match: IfMatch = None,
+        idempotency_key: str | None = None,
     ) -> Layer:
         """Add one layer at a free position (Conflict if it is taken)."""
         fields = {
@@ -364,7 +291,9 @@ class Client(ExchangeMixin):
         }
         body: dict[str, Any] = {"sample_id": target_material_id, "layer_id": layer_id}
         body.update({k: v for k, v in fields.items() if v is not None})
-        return Layer.model_validate(self._json("POST", "target-materials/layers/", json=body))
+        headers = {**self._key_header(idempotency_key), **_h(if_match)}
+        data = self._json("POST", "target-materials/layers/", json=body, headers=headers)
+        return Layer.model_validate(data)
 
     def update_layer(
         self,
@@ -377,6 +306,7 @@ class Client(ExchangeMixin):
         space_group: str | int | None | _Unset = UNSET,
         mp_id: str | None | _Unset = UNSET,
         thickness_nm: float | None | _Unset = UNSET,
+        if_match: IfMatch = None,
     ) -> Layer:
         """Change fields of the layer at `layer_id`; a field given as None is cleared."""
         fields: dict[str, Any] = {
@@ -388,7 +318,13 @@ class Client(ExchangeMixin):
             "thickness_nm": thickness_nm,
         }
         body = {"sample_id": target_material_id, "layer_id": layer_id, **_changes({}, fields)}
-        data = self._json("PATCH", "target-materials/layers/", json=body, idempotent=True)
+        data = self._json(
+            "PATCH",
+            "target-materials/layers/",
+            json=body,
+            idempotent=True,
+            headers=conditional(if_match),
+        )
         return Layer.model_validate(data)
 
     def parse(self, prompt: str) -> ParseResult:
@@ -403,33 +339,35 @@ class Client(ExchangeMixin):
     def get_target_material(self, target_material_id: int) -> MaterialView:
         """One material with its layers nested, ordered by position (filmstack only).
 
-        A MaterialDetail that Jupyter shows as its stack drawing beside its layer table.
+        A MaterialDetail that Jupyter shows as its stack drawing beside its layer table; its
+        `revision` and `etag` are what a conditional write (`if_match=`) needs.
         """
-        data = self._json("GET", f"target-materials/{_id(target_material_id)}")
-        return MaterialView.model_validate(data)
+        return self._material(MaterialView, "GET", f"target-materials/{ids(target_material_id)}")
 
-    def delete_target_material(self, target_material_id: int) -> None:
-        """Delete the material and its layers (filmstack only)."""
-        self._request("DELETE", f"target-materials/{_id(target_material_id)}")
+    def delete_target_material(self, target_material_id: int, *, if_match: IfMatch = None) -> None:
+        """Move the material to the trash (filmstack only): `restore()` brings it back."""
+        path = f"target-materials/{ids(target_material_id)}"
+        self._request("DELETE", path, headers=conditional(if_match))
 
     def stack_svg(self, target_material_id: int) -> str:
         """The stack drawn as an SVG image, substrate at the bottom (filmstack only).
 
         In a notebook: IPython.display.SVG(fs.stack_svg(12)).
         """
-        path = f"target-materials/{_id(target_material_id)}/stack.svg"
+        path = f"target-materials/{ids(target_material_id)}/stack.svg"
         return self._request("GET", path).text
 
     def list_layers(self, target_material_id: int) -> list[Layer]:
         """The material's layers, ordered by position (filmstack only)."""
-        data = self._json("GET", f"target-materials/{_id(target_material_id)}/layers")
+        data = self._json("GET", f"target-materials/{ids(target_material_id)}/layers")
         return [Layer.model_validate(layer) for layer in data]
 
-    def delete_layer(self, target_material_id: int, layer_id: int) -> None:
+    def delete_layer(
+        self, target_material_id: int, layer_id: int, *, if_match: IfMatch = None
+    ) -> None:
         """Remove one position; the others keep theirs (filmstack only)."""
-        self._request(
-            "DELETE", f"target-materials/{_id(target_material_id)}/layers/{_id(layer_id)}"
-        )
+        path = f"target-materials/{ids(target_material_id)}/layers/{ids(layer_id)}"
+        self._request("DELETE", path, headers=conditional(if_match))
 
     # ------------------------------------------------------------------ physical samples
 
@@ -447,6 +385,7 @@ class Client(ExchangeMixin):
         *,
         target_material_id: int | None = None,
         physical_sample_metadata: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
     ) -> PhysicalSample:
         """Record a grown sample, optionally linked to the target material it realises."""
         body: dict[str, Any] = {"name": name}
@@ -454,7 +393,9 @@ class Client(ExchangeMixin):
             body["sample_id"] = target_material_id
         if physical_sample_metadata is not None:
             body["physical_sample_metadata"] = dict(physical_sample_metadata)
-        return PhysicalSample.model_validate(self._json("POST", "physical_samples/", json=body))
+        headers = self._key_header(idempotency_key)
+        data = self._json("POST", "physical_samples/", json=body, headers=headers)
+        return PhysicalSample.model_validate(data)
 
     def get_physical_sample(self, physical_sample_id: str) -> PhysicalSample:
         return PhysicalSample.model_validate(
@@ -509,7 +450,7 @@ class Client(ExchangeMixin):
 
     def revoke_api_key(self, key_id: int) -> None:
         """Revoke a key; it stops working on the next request (admin scope)."""
-        self._request("DELETE", f"api-keys/{_id(key_id)}")
+        self._request("DELETE", f"api-keys/{ids(key_id)}")
 
     def health(self) -> Health:
         """The server's /healthz: raises APIError (503) when its database does not answer."""
@@ -519,11 +460,8 @@ class Client(ExchangeMixin):
 # ----------------------------------------------------------------------------- helpers
 
 
-def _id(value: int) -> int:
-    # bool is an int; an id of True would be a silent bug.
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigurationError(f"ids are integers, got {value!r}")
-    return value
+def _h(if_match: IfMatch) -> dict[str, str]:
+    return conditional(if_match) or {}
 
 
 def _filters(name: str | None, substrate: str | None, elements: Sequence[str]) -> dict[str, Any]:

@@ -9,7 +9,8 @@ FilmstackError                 anything the client raises on purpose
     ├── InvalidInput           400, 413, 422: the request was refused as it stands
     ├── AuthError              401, 403: missing, unknown or revoked key, or a missing scope
     ├── NotFound               404: no such record in your organization
-    └── Conflict               409: e.g. that layer position is taken
+    ├── Conflict               409: e.g. that layer position is taken
+    └── PreconditionFailed     412: someone changed the material since your `if_match` ETag
 """
 
 from typing import Any
@@ -84,19 +85,44 @@ class Conflict(APIError):
     """409: the change collides with what is stored (e.g. a taken layer position)."""
 
 
+class PreconditionFailed(APIError):
+    """412: the material moved on since the ETag sent as `if_match`; nothing was written.
+
+    `etag` is the material's current ETag (from the answer's ETag header), or None if the
+    server sent none: read the material again, redo the change on it, and send that ETag.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        detail: Any,
+        *,
+        method: str = "",
+        url: str = "",
+        etag: str | None = None,
+    ) -> None:
+        self.etag = etag
+        super().__init__(status, detail, method=method, url=url)
+
+
 _BY_STATUS: dict[int, type[APIError]] = {
     400: InvalidInput,
     401: AuthError,
     403: AuthError,
     404: NotFound,
     409: Conflict,
+    412: PreconditionFailed,
     413: InvalidInput,
     422: InvalidInput,
 }
 
 
-def error_for_status(status: int, detail: Any, *, method: str = "", url: str = "") -> APIError:
-    """The exception class that fits an HTTP error status."""
+def error_for_status(
+    status: int, detail: Any, *, method: str = "", url: str = "", etag: str | None = None
+) -> APIError:
+    """The exception that fits an HTTP error status (`etag`: the answer's ETag header)."""
+    if status == 412:
+        return PreconditionFailed(status, detail, method=method, url=url, etag=etag)
     return _BY_STATUS.get(status, APIError)(status, detail, method=method, url=url)
 
 
@@ -128,6 +154,7 @@ __all__ = [
     "MissingAPIKey",
     "MissingSubstrate",
     "NotFound",
+    "PreconditionFailed",
     "TransportError",
     "describe_detail",
     "error_for_status",

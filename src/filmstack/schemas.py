@@ -7,7 +7,7 @@ known key with the wrong type is rejected.
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 MAX_INT32 = 2**31 - 1
 MAX_INT64 = 2**63 - 1
@@ -244,6 +244,14 @@ class TargetMaterialLink(_Input):
 
 class Material(BaseModel):
     """A target material, as create and update return it."""
+
+    # Not a field: the client keeps the answer's ETag header here, for if_match=.
+    _etag: str | None = PrivateAttr(default=None)
+
+    @property
+    def etag(self) -> str | None:
+        """The ETag the answer carried (None from a server that sends none); for if_match=."""
+        return self._etag
 
     model_config = ConfigDict(
         json_schema_extra={

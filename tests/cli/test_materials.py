@@ -130,7 +130,7 @@ def test_show_draws_the_stack_with_the_substrate_at_the_bottom(cli: Invoke) -> N
     assert top < middle < bottom
     assert lines[top].split()[0] == "2" and lines[middle].split()[0] == "1"
     assert "10 nm" in lines[top] and "20 nm" in lines[middle] and "Si" in lines[bottom]
-    assert '"run": 1' in result.stdout
+    assert '"run": 1' in result.stdout and "revision 1" in result.stdout
     as_json = json.loads(cli("materials", "show", str(material_id), "--json").stdout)
     assert [x["layer_id"] for x in as_json["layers"]] == [1, 2]
 
@@ -197,7 +197,7 @@ def test_delete_with_yes_does_not_ask(cli: Invoke) -> None:
     material_id = create(cli, "--from-text", BTO_ON_STO)
     result = cli("materials", "delete", str(material_id), "--yes")
     assert result.exit_code == 0 and "Delete" not in result.stderr
-    assert "deleted target material" in result.stderr
+    assert "to the trash" in result.stderr and "filmstack materials restore" in result.stderr
 
 
 def test_a_read_only_key_cannot_create(server: ServerThread, keys: Keys) -> None:

@@ -1,4 +1,6 @@
-"""Retries honour Retry-After on 429/502/503/504, for idempotent requests only.
+"""Retries honour Retry-After on 429/502/503/504, for requests that are safe to repeat only.
+
+Creates are safe: each carries an Idempotency-Key and a repeat sends the same one.
 
 The server here is a tiny real HTTP server (stdlib http.server in a thread) that answers from a
 script; it stands in for a proxy or an overloaded filmstack, not for our own code.
@@ -16,9 +18,19 @@ from typing import Any
 
 import pytest
 
-from filmstack import APIError, Client, InvalidInput, TransportError
+from filmstack import APIError, Client, Conflict, InvalidInput, PreconditionFailed, TransportError
 from filmstack.client import retry_after_seconds
 
+LAYER = {
+    "id": 1,
+    "layer_id": 1,
+    "sample_id": 1,
+    "composition_string": "Si",
+    "element_dict": {"Si": 1},
+    "orientation": None,
+    "space_group": None,
+    "mp_id": None,
+}
 MATERIAL = {
     "sample_id": 1,
     "sample_name": "m",
@@ -44,6 +56,7 @@ class Scripted:
     url: str
     replies: list[Reply] = field(default_factory=list)
     seen: list[tuple[str, str, float]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)  # of each request seen
 
     def script(self, *replies: Reply) -> None:
         self.replies[:] = replies
@@ -58,6 +71,7 @@ def scripted() -> Iterator[Scripted]:
             length = int(self.headers.get("Content-Length") or 0)
             self.rfile.read(length)
             state.seen.append((self.command, self.path, time.monotonic()))
+            state.headers.append({k.lower(): v for k, v in self.headers.items()})
             reply = state.replies.pop(0) if state.replies else Reply(500, {"detail": "no script"})
             time.sleep(reply.delay)
             data = b"" if reply.body is None else json.dumps(reply.body).encode()
@@ -121,12 +135,82 @@ def test_without_retry_after_the_client_backs_off_briefly(scripted: Scripted) ->
     assert len(scripted.seen) == 3
 
 
-def test_a_create_is_never_repeated(scripted: Scripted) -> None:
+def test_a_create_is_repeated_with_the_same_idempotency_key(scripted: Scripted) -> None:
     scripted.script(Reply(503, {"detail": "busy"}, {"Retry-After": "0"}), Reply(200, MATERIAL))
-    with client(scripted) as fs, pytest.raises(APIError) as caught:
+    with client(scripted) as fs:
+        assert fs.create_target_material("m", "Si").sample_id == 1
+    assert [method for method, _, _ in scripted.seen] == ["POST", "POST"]
+    first, second = (h.get("idempotency-key") for h in scripted.headers)
+    assert first and first == second
+
+
+def test_every_create_sends_a_key_of_its_own(scripted: Scripted) -> None:
+    sample = {
+        **MATERIAL,
+        "id": "6f1c",
+        "name": "run 1",
+        "created_datetime": "2026-01-01T00:00:00Z",
+        "sample_id": None,
+        "physical_sample_metadata": {},
+    }
+    scripted.script(
+        Reply(200, MATERIAL),
+        Reply(200, MATERIAL),
+        Reply(200, {}),
+        Reply(200, {**LAYER}),
+        Reply(200, sample),
+    )
+    with client(scripted) as fs:
         fs.create_target_material("m", "Si")
-    assert caught.value.status == 503
-    assert [method for method, _, _ in scripted.seen] == ["POST"]
+        fs.create_target_material("m", "Si")
+        fs.replace_stack(1, [])
+        fs.add_layer(1, 1, composition_string="Si")
+        fs.create_physical_sample("run 1")
+    keys = [h.get("idempotency-key") for h in scripted.headers]
+    assert all(keys) and len(set(keys)) == 5
+
+
+def test_a_given_idempotency_key_is_sent_as_is(scripted: Scripted) -> None:
+    scripted.script(Reply(200, MATERIAL))
+    with client(scripted) as fs:
+        fs.create_target_material("m", "Si", idempotency_key="import-row-7")
+    assert scripted.headers[0]["idempotency-key"] == "import-row-7"
+
+
+def test_a_retried_create_waits_out_a_409_while_its_first_attempt_runs(scripted: Scripted) -> None:
+    scripted.script(
+        Reply(502, None),
+        Reply(409, {"detail": "a request with this Idempotency-Key is still running"}),
+        Reply(200, MATERIAL, {"Idempotent-Replayed": "true"}),
+    )
+    with client(scripted) as fs:
+        assert fs.create_target_material("m", "Si").sample_id == 1
+    assert len({h["idempotency-key"] for h in scripted.headers}) == 1
+    assert len(scripted.seen) == 3
+
+
+def test_a_409_on_the_first_attempt_is_a_conflict_at_once(scripted: Scripted) -> None:
+    scripted.script(Reply(409, {"detail": "layer position 1 is taken"}))
+    with client(scripted) as fs, pytest.raises(Conflict):
+        fs.add_layer(1, 1, composition_string="Si")
+    assert len(scripted.seen) == 1
+
+
+def test_if_match_is_sent_and_a_412_carries_the_current_etag(scripted: Scripted) -> None:
+    scripted.script(Reply(412, {"detail": "changed since"}, {"ETag": '"7"'}))
+    with client(scripted) as fs, pytest.raises(PreconditionFailed) as caught:
+        fs.update_target_material(1, sample_name="m", if_match='"6"')
+    assert scripted.headers[0]["if-match"] == '"6"'
+    assert caught.value.status == 412 and caught.value.etag == '"7"'
+    assert len(scripted.seen) == 1  # a refused precondition is not retried
+
+
+def test_an_answer_s_etag_is_kept_on_the_material(scripted: Scripted) -> None:
+    scripted.script(Reply(200, MATERIAL, {"ETag": '"3"'}))
+    with client(scripted) as fs:
+        material = fs.update_target_material(1, sample_name="m")
+    assert material.etag == '"3"'
+    assert "etag" not in material.model_dump()
 
 
 def test_changes_that_set_values_are_repeated(scripted: Scripted) -> None:

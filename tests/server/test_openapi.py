@@ -22,6 +22,12 @@ EXPECTED = {
     ("patch", "/physical_samples/{physical_sample_id}"),
     ("patch", "/physical_samples/{physical_sample_id}/target_material"),
     ("get", "/healthz"),
+    ("get", "/target-materials/{target_material_id}/history"),
+    ("get", "/target-materials/{target_material_id}/history/{revision}"),
+    ("post", "/target-materials/{target_material_id}/revert"),
+    ("get", "/trash/"),
+    ("post", "/trash/{target_material_id}/restore"),
+    ("delete", "/trash/{target_material_id}"),
 }
 
 

@@ -156,7 +156,12 @@ def test_materials_older_than_trash_days_are_purged(
             text("UPDATE target_materials SET deleted_at = :t WHERE id = :id"),
             {"t": utcnow() - timedelta(days=31), "id": old},
         )
+    # Past its time, it is no longer listed, purged or not yet.
+    assert [r["sample_id"] for r in api.get("/trash/").json()] == [recent]
     housekeeping(database, make_settings(backend, tmp_path))
+    with database.engine.connect() as conn:
+        gone = conn.execute(text("SELECT count(*) FROM target_materials WHERE id = :i"), {"i": old})
+        assert gone.scalar() == 0
     assert [r["sample_id"] for r in api.get("/trash/").json()] == [recent]
     housekeeping(database, make_settings(backend, tmp_path, trash_days=0))
     assert api.get("/trash/").json() == []

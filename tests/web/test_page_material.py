@@ -107,7 +107,7 @@ def test_delete_asks_first_and_cancel_keeps_the_material(
     open_material(page, served, material)
     page.get_by_role("button", name="Delete…").click()
     dialog = page.get_by_role("dialog")
-    assert "cannot be undone" in dialog.inner_text() and "3 layers" in dialog.inner_text()
+    assert "go to the trash" in dialog.inner_text() and "3 layers" in dialog.inner_text()
     dialog.get_by_role("button", name="Cancel").click()
     assert dialog.is_hidden()
     assert served.material(material).status_code == 200
@@ -120,7 +120,7 @@ def test_delete_after_confirming_removes_it(
     page.get_by_role("button", name="Delete…").click()
     page.get_by_role("dialog").get_by_role("button", name="Delete", exact=True).click()
     page.get_by_role("heading", name="Target materials").wait_for()
-    assert f"Deleted “{tag} BTO/SRO on STO”" in page.locator(".flash").inner_text()
+    assert f"Moved “{tag} BTO/SRO on STO” to the trash" in page.locator(".flash").inner_text()
     assert served.material(material).status_code == 404
 
 

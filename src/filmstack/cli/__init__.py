@@ -3,7 +3,7 @@
 import typer
 import typer.core
 
-from filmstack.cli import admin, materials, settings
+from filmstack.cli import admin, materials, records, settings, trash
 
 
 def _flags_take_no_value() -> None:
@@ -47,7 +47,11 @@ app.add_typer(admin.keys_app, name="keys")
 app.add_typer(admin.db_app, name="db")
 app.command("login")(settings.login)
 app.command("logout")(settings.logout)
+materials.app.command("history")(records.history)
+materials.app.command("revert")(records.revert)
+materials.app.command("restore")(records.restore)
 app.add_typer(materials.app, name="materials")
+app.add_typer(trash.app, name="trash")
 
 
 def main() -> None:

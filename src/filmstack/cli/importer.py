@@ -6,33 +6,26 @@ columns sample_name, substrate, stack (film first, substrate left out), and opti
 notation cannot hold every detail). A create body may carry `detail_note_content` beside `sample`
 and `layers`; import writes it as the material's note.
 
-A row counts as already imported when the server holds a material with the same name, substrate
-and stack (position, composition, orientation, thickness of every layer), counted: two equal
-rows in a file need two equal materials on the server to be both skipped.
+Sending the rows to the server (what is new, in how many requests) is filmstack.cli.importing.
 """
 
 import csv
 import io
 import json
 import re
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 from typing import IO, Any
 
 from filmstack.client import Client
-from filmstack.errors import FilmstackError
 from filmstack.schemas import MaterialRow
 
 FORMATS = ("csv", "json", "jsonl")
 CSV_COLUMNS = ["sample_name", "substrate", "stack", "metadata", "note", "layers"]
 REQUIRED_CSV_COLUMNS = ("sample_name", "substrate", "stack")
 LAYER_FIELDS = ("composition_string", "element_dict", "orientation", "mp_id", "thickness_nm")
-
-Identity = tuple[Any, ...]
 
 
 class FileProblem(Exception):
@@ -46,6 +39,7 @@ class Record:
     where: str
     body: dict[str, Any]
     note: str | None = None
+    key: str | None = None  # the Idempotency-Key plan() gives it
 
     @property
     def name(self) -> str:
@@ -57,13 +51,6 @@ class Problem:
     where: str
     name: str
     reason: str
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    skipped: int = 0
-    problems: list[Problem] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------- reading
@@ -282,94 +269,6 @@ def _exact_in_notation(stack: str, layers: Sequence[dict[str, Any]]) -> bool:
             if derived != mine["element_dict"]:
                 return False
     return True
-
-
-# ---------------------------------------------------------------------------- importing
-
-
-def identity(body: dict[str, Any]) -> Identity:
-    """What makes two materials the same for a re-run: name, substrate and stack."""
-    sample = body["sample"]
-    layers = tuple(
-        sorted(
-            (
-                layer["layer_id"],
-                _text(layer.get("composition_string")),
-                _text(layer.get("orientation")),
-                _thickness(layer.get("thickness_nm")),
-            )
-            for layer in body.get("layers") or []
-        )
-    )
-    return (_text(sample["sample_name"]), _text(sample["substrate"]), layers)
-
-
-def _text(value: Any) -> Any:
-    return value.strip() or None if isinstance(value, str) else value
-
-
-def _thickness(value: Any) -> Any:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return round(float(value), 6)
-    return value
-
-
-def existing_identities(client: Client) -> Counter[Identity]:
-    """How many materials of each identity the server holds already."""
-    return Counter(identity(export_body(rows)) for rows in _grouped(client.list_target_materials()))
-
-
-def plan(records: Iterable[Record], existing: Counter[Identity]) -> tuple[list[Record], int]:
-    """The records still to create, and how many are on the server already."""
-    remaining = Counter(existing)
-    todo, skipped = [], 0
-    for record in records:
-        key = identity(record.body)
-        if remaining[key] > 0:
-            remaining[key] -= 1
-            skipped += 1
-        else:
-            todo.append(record)
-    return todo, skipped
-
-
-def import_records(
-    client: Client,
-    records: Sequence[Record],
-    *,
-    workers: int = 8,
-    on_done: Callable[[], None] = lambda: None,
-) -> ImportResult:
-    """Create the records with `workers` concurrent requests; a failure stops only its row."""
-    result = ImportResult()
-
-    def create(record: Record) -> None:
-        sample = record.body["sample"]
-        material = client.create_target_material(
-            sample["sample_name"],
-            sample["substrate"],
-            record.body.get("layers") or [],
-            sample_metadata=sample.get("sample_metadata"),
-        )
-        if record.note is not None:
-            try:
-                client.set_detail_note(material.sample_id, record.note)
-            except FilmstackError as exc:
-                message = f"created as {material.sample_id}, but the note failed: {exc}"
-                raise FilmstackError(message) from exc
-
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures: dict[Future[None], Record] = {pool.submit(create, r): r for r in records}
-        for future in as_completed(futures):
-            record = futures[future]
-            exc = future.exception()
-            if exc is None:
-                result.created += 1
-            else:
-                reason = str(exc) if isinstance(exc, FilmstackError) else repr(exc)
-                result.problems.append(Problem(record.where, record.name, reason))
-            on_done()
-    return result
 
 
 # ---------------------------------------------------------------------------- exporting

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from filmstack.cli import exchange, importer
+from filmstack.cli import exchange, importer, importing
 from filmstack.cli.settings import (
     ApiKeyOption,
     EndpointOption,
@@ -192,6 +192,7 @@ def show(
     out().print(
         f"substrate {material.substrate} · {len(material.layers)} layer(s) · "
         f"owner {material.user_name} · updated {material.last_updated}"
+        + (f" · revision {material.revision}" if material.revision is not None else "")
     )
     out().print(draw_stack(material))
     if material.sample_metadata:
@@ -231,7 +232,11 @@ def create(
     with _connect(ctx) as client:
         if from_text is not None:
             created = client.create_from_text(
-                from_text, name=name, substrate=substrate, sample_metadata=meta
+                from_text,
+                name=name,
+                substrate=substrate,
+                sample_metadata=meta,
+                detail_note_content=note,
             )
         else:
             if not name or not substrate:
@@ -240,9 +245,9 @@ def create(
                 layers = importer.stack_layers(stack or "")
             except ValueError as exc:  # "stack: …" names the import column; here it is --stack
                 raise fail("--stack: " + str(exc).removeprefix("stack: "), 2) from None
-            created = client.create_target_material(name, substrate, layers, sample_metadata=meta)
-        if note is not None:
-            client.set_detail_note(created.sample_id, note)
+            created = client.create_target_material(
+                name, substrate, layers, sample_metadata=meta, detail_note_content=note
+            )
     err().print(f"created target material {created.sample_id}: {created.sample_name}")
     print(created.sample_id)
 
@@ -316,7 +321,7 @@ def delete(
     material_id: MaterialId,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
 ) -> None:
-    """Delete a target material and its layers (asks first unless --yes).
+    """Move a target material to the trash (asks first unless --yes); `restore` undoes it.
 
     Example: filmstack materials delete 12 --yes
     """
@@ -329,7 +334,10 @@ def delete(
         ):
             raise fail("not deleted")
         client.delete_target_material(material_id)
-    err().print(f"deleted target material {material_id}: {material.sample_name}")
+    err().print(
+        f"moved target material {material_id} ({material.sample_name}) to the trash; "
+        f"bring it back with: filmstack materials restore {material_id}"
+    )
 
 
 # ---------------------------------------------------------------------- import, export
@@ -385,7 +393,7 @@ def import_file(
     except importer.FileProblem as exc:
         raise fail(str(exc), 2) from None
     with _connect(ctx) as client:
-        todo, skipped = importer.plan(records, importer.existing_identities(client))
+        todo, skipped = importing.plan(records, importing.existing_identities(client))
         with Progress(
             TextColumn("importing"),
             BarColumn(),
@@ -395,7 +403,7 @@ def import_file(
             transient=True,
         ) as progress:
             task = progress.add_task("import", total=len(todo))
-            result = importer.import_records(
+            result = importing.import_records(
                 client, todo, workers=workers, on_done=lambda: progress.advance(task)
             )
     result.skipped = skipped

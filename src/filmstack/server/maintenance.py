@@ -1,6 +1,9 @@
 """Housekeeping a server does on its own: expired trash and idempotency keys go."""
 
 import logging
+import threading
+import time
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -29,3 +32,18 @@ def housekeeping(db: Database, settings: Settings, *, starting: bool = False) ->
         return
     if purged:
         log.info("purged %d material(s) from the trash after %d days", purged, settings.trash_days)
+
+
+_EVERY_SECONDS = 600
+_due_lock = threading.Lock()
+
+
+def purge_expired_when_due(state: Any, db: Database, settings: Settings) -> None:
+    """Run housekeeping if this process has not for ten minutes (called on trash listing)."""
+    now = time.monotonic()
+    with _due_lock:
+        last: float | None = getattr(state, "housekeeping_at", None)
+        if last is not None and now - last < _EVERY_SECONDS:
+            return
+        state.housekeeping_at = now
+    housekeeping(db, settings)

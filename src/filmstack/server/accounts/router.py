@@ -8,7 +8,7 @@ from filmstack.schemas import ApiKeyCreate, ApiKeyInfo, NewApiKey
 from filmstack.server.accounts import service
 from filmstack.server.accounts.models import ApiKey
 from filmstack.server.deps import AdminKey, SessionDep
-from filmstack.server.materials.service import iso
+from filmstack.server.materials.serialize import iso
 from filmstack.server.routing import SlashRouter
 
 router = SlashRouter(prefix="/api-keys", tags=["api keys"])

@@ -73,23 +73,44 @@ def get_material(
 # ------------------------------------------------------------------------------ revisions
 
 
+_KEEP: Any = object()
+
+
 def _changed(
     session: Session,
     principal: Principal,
     material: TargetMaterial,
     action: str,
     before: history.Snapshot,
+    *,
+    layers: bool,
+    note: str | None = _KEEP,
 ) -> bool:
-    """After a change: a new revision and its history entry, unless nothing GET one shows moved."""
+    """After a change: a new revision and its history entry, unless nothing GET one shows moved.
+
+    The new snapshot is the old one with what the change touched read again: the material's
+    columns, the note when `note` is given, the layers when `layers` is true.
+    """
     session.flush()
-    after = load_detail(session, material)
+    after = {**before, **material_out(material)}
+    if note is not _KEEP:
+        after["detail_note_content"] = note
+    if layers:
+        after["layers"] = [layer_out(layer) for layer in load_layers(session, material.id)]
     if history.same_content(before, after):
         return False
     material.revision += 1
     material.last_updated = utcnow()
-    session.flush()
     after.update(revision=material.revision, last_updated=iso(material.last_updated))
-    history.record(session, material, principal.user_id, action, history.diff(before, after), after)
+    history.record(
+        session,
+        material,
+        principal.user_id,
+        action,
+        history.diff(before, after),
+        after,
+        at=material.last_updated,
+    )
     session.flush()
     return True
 
@@ -269,16 +290,15 @@ def update_material(
             changes["sample_metadata"], ["body", "sample_metadata"], settings
         )
     before = load_detail(session, material)
+    note = _KEEP
     if "detail_note_content" in changes:
+        note = changes.pop("detail_note_content")
         material.detail_note_id = set_detail_note(
-            session,
-            material.organization_id,
-            material.detail_note_id,
-            changes.pop("detail_note_content"),
+            session, material.organization_id, material.detail_note_id, note
         )
     for field, value in changes.items():
         setattr(material, field, value)
-    _changed(session, principal, material, "update", before)
+    _changed(session, principal, material, "update", before, layers=False, note=note)
     return material
 
 
@@ -292,7 +312,7 @@ def replace_stack(
     rows = _stack_rows(layers, ["body"], settings)
     before = load_detail(session, material)
     write_stack(session, material, rows, replace=True)
-    _changed(session, principal, material, "replace_layers", before)
+    _changed(session, principal, material, "replace_layers", before, layers=True)
     return material
 
 
@@ -330,7 +350,7 @@ def add_layer(
     session.add(layer)
     session.flush()
     refresh_elements(session, material)
-    _changed(session, principal, material, "add_layer", before)
+    _changed(session, principal, material, "add_layer", before, layers=True)
     return layer
 
 
@@ -356,7 +376,7 @@ def update_layer(
         setattr(layer, column, value)
     session.flush()
     refresh_elements(session, material)
-    _changed(session, principal, material, "update_layer", before)
+    _changed(session, principal, material, "update_layer", before, layers=True)
     return layer
 
 
@@ -370,7 +390,7 @@ def delete_layer(
     session.delete(layer)
     session.flush()
     refresh_elements(session, material)
-    _changed(session, principal, material, "delete_layer", before)
+    _changed(session, principal, material, "delete_layer", before, layers=True)
 
 
 def revert_material(
@@ -402,7 +422,15 @@ def revert_material(
         for la in target["layers"]
     ]
     write_stack(session, material, rows, replace=True)
-    _changed(session, principal, material, "revert", before)
+    _changed(
+        session,
+        principal,
+        material,
+        "revert",
+        before,
+        layers=True,
+        note=target["detail_note_content"],
+    )
     return material
 
 

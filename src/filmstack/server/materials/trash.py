@@ -108,15 +108,28 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 
 def list_trash(
-    session: Session, principal: Principal, limit: int | None, cursor: str | None
+    session: Session,
+    principal: Principal,
+    limit: int | None,
+    cursor: str | None,
+    *,
+    keep_days: int,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """The organization's trash, newest deletion first, in the nested shape of GET one."""
+    """The organization's trash, newest deletion first, in the nested shape of GET one.
+
+    Materials past `keep_days` are not listed, even before housekeeping has purged them.
+    """
     m = TargetMaterial
     deleter = aliased(User)
+    cutoff = utcnow() - timedelta(days=keep_days)
     query = (
         select(m, deleter.name)
         .outerjoin(deleter, deleter.id == m.deleted_by)
-        .where(m.organization_id == principal.organization_id, m.deleted_at.is_not(None))
+        .where(
+            m.organization_id == principal.organization_id,
+            m.deleted_at.is_not(None),
+            m.deleted_at >= cutoff,
+        )
         .order_by(m.deleted_at.desc(), m.id.desc())
     )
     if cursor is not None:

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import Query, Response
+from fastapi import Query, Request, Response
 
 from filmstack.schemas import Material, TrashedMaterial
 from filmstack.server.deps import (
@@ -14,7 +14,9 @@ from filmstack.server.deps import (
     TrashedMaterialDep,
     WriteKey,
     etag,
+    get_database,
 )
+from filmstack.server.maintenance import purge_expired_when_due
 from filmstack.server.materials import trash
 from filmstack.server.materials.serialize import material_out
 from filmstack.server.routing import SlashRouter
@@ -32,6 +34,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
     responses={200: {"headers": {"X-Next-Cursor": {"description": "Cursor of the next page."}}}},
 )
 def list_trash(
+    request: Request,
     principal: ReadKey,
     session: SessionDep,
     settings: SettingsDep,
@@ -40,7 +43,10 @@ def list_trash(
     cursor: Annotated[str | None, Query(max_length=300, description="From X-Next-Cursor.")] = None,
 ) -> list[dict[str, Any]]:
     """Extension: the organization's deleted materials, newest deletion first."""
-    rows, next_cursor = trash.list_trash(session, principal, limit, cursor)
+    purge_expired_when_due(request.app.state, get_database(request), settings)
+    rows, next_cursor = trash.list_trash(
+        session, principal, limit, cursor, keep_days=settings.trash_days
+    )
     if next_cursor:
         response.headers["X-Next-Cursor"] = next_cursor
     return rows

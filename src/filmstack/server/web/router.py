@@ -29,6 +29,9 @@ ASSETS = {
     "exchange.js": "text/javascript; charset=utf-8",
     "metadata.js": "text/javascript; charset=utf-8",
     "samples.js": "text/javascript; charset=utf-8",
+    "history.js": "text/javascript; charset=utf-8",
+    "trash.js": "text/javascript; charset=utf-8",
+    "conflict.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }

@@ -4,10 +4,16 @@
 const STORAGE = "filmstack.apiKey";
 
 export class ApiError extends Error {
-  constructor(status, detail) {
+  constructor(status, detail, headers = null) {
     super(ApiError.describe(status, detail));
     this.status = status;
     this.detail = detail;
+    this.headers = headers;
+  }
+
+  /** 412: someone else changed the record since we read it; nothing was written. */
+  get isConflict() {
+    return this.status === 412;
   }
 
   /** Problems in FastAPI's list shape ([{loc, msg}]), or [] when the detail is a plain text. */
@@ -52,14 +58,30 @@ function buildUrl(path, query) {
   return url.pathname + url.search;
 }
 
+/** A random UUID (v4) for an Idempotency-Key; crypto.randomUUID needs HTTPS, this does not. */
+export function newIdempotencyKey() {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /**
  * One API call. Resolves to {data, headers}; rejects with ApiError (status 0 when the network
- * failed). Pass {key} to try a key that is not stored yet (signing in).
+ * failed). Pass {key} to try a key that is not stored yet (signing in), {ifMatch} to make a
+ * write conditional on the ETag read (412 if someone saved first), {idempotencyKey} on creates.
  */
-export async function request(method, path, { body, query, key, signal, accept } = {}) {
+export async function request(
+  method,
+  path,
+  { body, query, key, signal, accept, ifMatch, idempotencyKey } = {},
+) {
   const apiKey = key ?? getKey();
   const headers = { "X-API-KEY": apiKey || "" };
   if (accept) headers.Accept = accept;
+  if (ifMatch) headers["If-Match"] = ifMatch;
+  if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
   try {
@@ -82,7 +104,7 @@ export async function request(method, path, { body, query, key, signal, accept }
     } catch {
       detail = null;
     }
-    const error = new ApiError(response.status, detail);
+    const error = new ApiError(response.status, detail, response.headers);
     if (response.status === 401 && key === undefined) listeners.forEach((fn) => fn(error));
     throw error;
   }
@@ -98,10 +120,25 @@ export const api = {
   list: (filters, cursor, limit) =>
     request("GET", "/target-materials/", { query: { ...filters, limit, cursor } }),
   get: (id) => request("GET", `/target-materials/${id}`),
-  create: (body) => request("POST", "/target-materials/", { body }),
-  update: (id, body) => request("PATCH", `/target-materials/${id}`, { body }),
-  replaceStack: (id, layers) => request("POST", `/target-materials/${id}/layers`, { body: layers }),
-  remove: (id) => request("DELETE", `/target-materials/${id}`),
+  create: (body, idempotencyKey) =>
+    request("POST", "/target-materials/", {
+      body,
+      idempotencyKey: idempotencyKey || newIdempotencyKey(),
+    }),
+  update: (id, body, ifMatch) => request("PATCH", `/target-materials/${id}`, { body, ifMatch }),
+  replaceStack: (id, layers, ifMatch) =>
+    request("POST", `/target-materials/${id}/layers`, {
+      body: layers,
+      ifMatch,
+      idempotencyKey: newIdempotencyKey(),
+    }),
+  remove: (id, ifMatch) => request("DELETE", `/target-materials/${id}`, { ifMatch }),
+  history: (id, cursor, limit) =>
+    request("GET", `/target-materials/${id}/history`, { query: { cursor, limit } }),
+  trash: (cursor, limit) => request("GET", "/trash/", { query: { cursor, limit } }),
+  restore: (id) => request("POST", `/trash/${id}/restore`),
+  revert: (id, revision, ifMatch) =>
+    request("POST", `/target-materials/${id}/revert`, { body: { revision }, ifMatch }),
   parse: (prompt, signal) =>
     request("POST", "/target-materials/parse", { body: { prompt }, signal }),
   svg: (id) => request("GET", `/target-materials/${id}/stack.svg`, { accept: "image/svg+xml" }),

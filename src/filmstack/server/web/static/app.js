@@ -1,13 +1,16 @@
-// filmstack's web page: hash routes (#/materials, #/materials/12, #/materials/12/edit, #/new)
+// filmstack's web page: hash routes (#/materials, #/materials/12, #/materials/12/edit,
+// #/materials/12/history, #/new, #/trash)
 // over the JSON API. One page is served at /, so every route works offline and reloads cleanly.
 
 import { getKey, onUnauthorized } from "./api.js";
 import { h } from "./dom.js";
 import { createView } from "./create.js";
 import { editView } from "./edit.js";
+import { historyView } from "./history.js";
 import { listView } from "./list.js";
 import { materialView } from "./material.js";
 import { signInView, signOut } from "./signin.js";
+import { trashView } from "./trash.js";
 import { announce } from "./views.js";
 
 const main = document.getElementById("main");
@@ -77,6 +80,17 @@ async function route() {
     ) {
       view = await editView(main, { id: parts[1], navigate });
       document.title = `${main.querySelector("h1")?.textContent || "Edit"} · filmstack`;
+    } else if (
+      parts[0] === "materials" &&
+      /^\d+$/.test(parts[1] || "") &&
+      parts[2] === "history" &&
+      parts.length === 3
+    ) {
+      view = await historyView(main, { id: parts[1], navigate });
+      document.title = `${main.querySelector("h1")?.textContent || "History"} · filmstack`;
+    } else if (parts[0] === "trash" && parts.length === 1) {
+      document.title = "Trash · filmstack";
+      view = await trashView(main, { navigate });
     } else if (parts[0] === "new" && parts.length === 1) {
       document.title = "New target material · filmstack";
       view = createView(main, { navigate, query });

@@ -1,7 +1,7 @@
 // A new target material, from free text (read by POST /target-materials/parse as it is typed)
 // or layer by layer.
 
-import { api, ApiError } from "./api.js";
+import { api, ApiError, newIdempotencyKey } from "./api.js";
 import { debounce, field, h, setError } from "./dom.js";
 import { describeStack } from "./draw.js";
 import { createLayerEditor } from "./editor.js";
@@ -245,6 +245,7 @@ export function createView(main, { navigate, query }) {
     modeLayers.focus();
   });
 
+  const lastSent = { body: null, key: null };
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     debouncedParse.cancel();
@@ -275,20 +276,13 @@ export function createView(main, { navigate, query }) {
     if (mode() === "text" && parsed.substrateOrientation)
       sample.sample_metadata = { substrate_orientation: parsed.substrateOrientation };
     const note = fields.note.control.value;
+    if (note.trim()) sample.detail_note_content = note; // created with the material, at once
+    // A second click after a lost answer sends the same key, so the server creates it once.
+    const sent = JSON.stringify({ sample, layers });
+    if (sent !== lastSent.body) Object.assign(lastSent, { body: sent, key: newIdempotencyKey() });
     submit.disabled = true;
     try {
-      const { data } = await api.create({ sample, layers });
-      if (note.trim()) {
-        try {
-          await api.update(data.sample_id, { detail_note_content: note });
-        } catch (err) {
-          navigate(
-            `#/materials/${data.sample_id}`,
-            `Created, but the note was not saved: ${err.message}`,
-          );
-          return;
-        }
-      }
+      const { data } = await api.create({ sample, layers }, lastSent.key);
       navigate(`#/materials/${data.sample_id}`, `Created “${data.sample_name}”.`);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;

@@ -4,6 +4,7 @@
 import { api, ApiError } from "./api.js";
 import { h, setError } from "./dom.js";
 import { describeStack } from "./draw.js";
+import { showConflict } from "./conflict.js";
 import { createLayerEditor } from "./editor.js";
 import {
   alertBox,
@@ -18,8 +19,11 @@ import {
 
 export async function editView(main, { id, navigate }) {
   let material;
+  let etag; // the revision this form was filled from: every save is conditional on it
   try {
-    material = (await api.get(id)).data;
+    const answer = await api.get(id);
+    material = answer.data;
+    etag = answer.headers.get("ETag");
   } catch (err) {
     if (err instanceof ApiError && err.status !== 401) return notFound(main, err);
     throw err;
@@ -90,17 +94,32 @@ export async function editView(main, { id, navigate }) {
     let step = "details";
     try {
       if (Object.keys(changes).length) {
-        await api.update(material.sample_id, changes);
+        const answer = await api.update(material.sample_id, changes, etag);
+        etag = answer.headers.get("ETag") || etag;
         Object.assign(saved, { sample_name: nameValue, substrate: substrateValue, note });
       }
       step = "stack";
       if (stackChanged) {
-        await api.replaceStack(material.sample_id, stack);
+        const answer = await api.replaceStack(material.sample_id, stack, etag);
+        etag = answer.headers.get("ETag") || etag;
         savedStack = JSON.stringify(stack);
       }
       navigate(`#/materials/${material.sample_id}`, "Changes saved.");
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
+      if (err.isConflict) {
+        const partly =
+          step === "stack" && Object.keys(changes).length
+            ? "Your name, substrate and note were saved before that; the stack was not."
+            : "";
+        await showConflict(alert, {
+          id: material.sample_id,
+          saved: partly,
+          onReload: () =>
+            navigate(`#/materials/${material.sample_id}/edit`, "Reloaded the latest version."),
+        });
+        return;
+      }
       let rest =
         step === "details"
           ? placeSampleProblems(err.problems, fields, ["body"])

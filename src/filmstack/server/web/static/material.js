@@ -84,11 +84,11 @@ export async function materialView(main, { id, navigate }) {
   const dialog = h(
     "dialog",
     { "aria-labelledby": "delete-title", "aria-describedby": "delete-text" },
-    h("h2", { id: "delete-title" }, "Delete this target material?"),
+    h("h2", { id: "delete-title" }, "Move this target material to the trash?"),
     h(
       "p",
       { id: "delete-text" },
-      `“${material.sample_name}” and its ${material.layers.length} layer${material.layers.length === 1 ? "" : "s"} will be deleted. This cannot be undone.`,
+      `“${material.sample_name}” and its ${material.layers.length} layer${material.layers.length === 1 ? "" : "s"} will go to the trash, from where it can be restored with its id, note and history.`,
     ),
     h("div", { class: "actions" }, cancelButton, confirmButton),
   );
@@ -103,6 +103,11 @@ export async function materialView(main, { id, navigate }) {
         "div",
         { class: "actions" },
         h("a", { href: `#/materials/${material.sample_id}/edit`, class: "button" }, "Edit"),
+        h(
+          "a",
+          { href: `#/materials/${material.sample_id}/history`, class: "button secondary" },
+          "History",
+        ),
         download,
         ...downloadButtons(material, alert),
         remove,
@@ -181,7 +186,7 @@ export async function materialView(main, { id, navigate }) {
     try {
       await api.remove(material.sample_id);
       dialog.close();
-      navigate("#/materials", `Deleted “${material.sample_name}”.`);
+      navigate("#/materials", `Moved “${material.sample_name}” to the trash.`);
     } catch (err) {
       dialog.close();
       showAlert(alert, `Could not delete: ${err.message}`);
