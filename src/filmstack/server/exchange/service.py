@@ -12,6 +12,7 @@ from filmstack.server.accounts.service import Principal
 from filmstack.server.config import Settings
 from filmstack.server.errors import InvalidInput
 from filmstack.server.exchange import eln, nomad
+from filmstack.server.materials import serialize
 from filmstack.server.materials import service as materials
 from filmstack.server.materials.models import TargetMaterial
 from filmstack.server.samples import service as samples
@@ -75,13 +76,16 @@ def _details(session: Session, principal: Principal, ids: list[int] | None) -> l
         found = list(
             session.scalars(
                 select(TargetMaterial)
-                .where(TargetMaterial.organization_id == principal.organization_id)
+                .where(
+                    TargetMaterial.organization_id == principal.organization_id,
+                    TargetMaterial.deleted_at.is_(None),
+                )
                 .order_by(TargetMaterial.id)
             )
         )
     else:
         found = [materials.get_material(session, principal, i) for i in dict.fromkeys(ids)]
-    return [materials.material_detail(session, material) for material in found]
+    return [serialize.load_detail(session, material) for material in found]
 
 
 def build_export(
@@ -116,7 +120,7 @@ def export_eln(session: Session, principal: Principal, ids: list[int] | None, **
 
 def export_nomad(session: Session, principal: Principal, material_id: int) -> dict[str, Any]:
     material = materials.get_material(session, principal, material_id)
-    return nomad.nomad_archive(materials.material_detail(session, material))
+    return nomad.nomad_archive(serialize.load_detail(session, material))
 
 
 # ------------------------------------------------------------------------------- import
@@ -165,8 +169,12 @@ def import_eln(
     for dataset_id, record in found.materials:
         loc: list[str | int] = ["body", "file", dataset_id]
         try:
+            note = record.get("detail_note_content")
+            sample = record.get("sample")
+            if isinstance(sample, dict) and isinstance(note, str):
+                sample = {**sample, "detail_note_content": note}
             body = MaterialCreate.model_validate(
-                {"sample": record.get("sample"), "layers": record.get("layers", [])}
+                {"sample": sample, "layers": record.get("layers", [])}
             )
         except ValidationError as exc:
             raise _problems(exc, loc) from None
@@ -174,11 +182,6 @@ def import_eln(
             material = materials.create_material(session, principal, body, settings)
         except InvalidInput as exc:
             raise _within(exc, loc) from None
-        note = record.get("detail_note_content")
-        if isinstance(note, str):
-            material.detail_note_id = materials.set_detail_note(
-                session, material.organization_id, None, note
-            )
         material.created_at = _timestamp(record.get("created_at"), [*loc, "created_at"]) or (
             material.created_at
         )

@@ -2,9 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import Query
-
-from fastapi import Response
+from fastapi import Query, Response
 from sqlalchemy.orm import Session
 
 from filmstack.schemas import (
