@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from filmstack import __version__
 from filmstack.schemas import (
+    MAX_INT32,
     MAX_INT64,
     LayerCreate,
     LayerIn,
@@ -237,6 +238,8 @@ def replace_stack(
 
 
 def _layer_at(session: Session, material_id: int, position: int) -> Layer | None:
+    if not 1 <= position <= MAX_INT32:
+        return None  # never a position; and PostgreSQL refuses to compare it with one
     return session.scalar(
         select(Layer).where(Layer.target_material_id == material_id, Layer.position == position)
     )
