@@ -370,10 +370,12 @@ def record_link(
     Links are not part of the material's content, so its revision stays as it is.
     """
     material = session.scalar(
-        select(TargetMaterial).where(
+        select(TargetMaterial)
+        .where(
             TargetMaterial.id == material_id,
             TargetMaterial.organization_id == principal.organization_id,
         )
+        .with_for_update()  # the entry's revision is the one current when it commits
     )
     if material is None:
         return
