@@ -149,6 +149,11 @@ def sample_out(sample: PhysicalSample, linked_id: int | None) -> dict[str, Any]:
     }
 
 
+def shown(session: Session, sample: PhysicalSample) -> dict[str, Any]:
+    """The physical sample as the API answers it."""
+    return sample_out(sample, visible_link(session, sample))
+
+
 def list_samples(session: Session, principal: Principal) -> list[dict[str, Any]]:
     """Rows as the public service lists them, in one query (no query per row)."""
     query = (
