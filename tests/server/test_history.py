@@ -123,9 +123,10 @@ def test_a_failing_write_leaves_no_entry_and_no_revision(api: httpx.Client) -> N
             json={"sample_id": mid, "layer_id": 1, "space_group": "not a group"},
         ),
         api.delete(f"/target-materials/{mid}/layers/9"),
+        api.delete(f"/target-materials/{mid}/layers/{2**40}"),
         api.post(f"/target-materials/{mid}/revert", json={"revision": 7}),
     ]
-    assert [r.status_code for r in bad] == [422, 422, 409, 422, 404, 422]
+    assert [r.status_code for r in bad] == [422, 422, 409, 422, 404, 404, 422]
     assert [e["action"] for e in entries(api, mid)] == ["create"]
     assert api.get(f"/target-materials/{mid}").json()["revision"] == 1
 
@@ -150,8 +151,8 @@ def test_history_at_a_revision_is_get_one_as_it_was(api: httpx.Client) -> None:
         at = api.get(f"/target-materials/{mid}/history/{revision}")
         assert at.status_code == 200
         assert at.json() == body
-    assert api.get(f"/target-materials/{mid}/history/4").status_code == 404
-    assert api.get(f"/target-materials/{mid}/history/0").status_code == 404
+    for missing in (4, 0, -1, 2**31, 2**40, 2**70):
+        assert api.get(f"/target-materials/{mid}/history/{missing}").status_code == 404, missing
 
 
 def test_revert_makes_a_new_revision_equal_to_the_old_one(api: httpx.Client) -> None:

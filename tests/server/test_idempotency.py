@@ -1,6 +1,8 @@
 """Idempotency-Key on the creating POSTs: a retry answers the first answer and writes nothing."""
 
 import os
+import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from filmstack.server.db import Database, utcnow
+from filmstack.server.db import IMMEDIATE, Database, utcnow
 from filmstack.server.idempotency import SQLITE_RUNNING_GRACE
 from tests.conftest import PG_ENV, PG_SKIP, Backend, Keys, ServeProcess, ServerThread
 
@@ -269,4 +271,38 @@ def test_keys_hold_across_two_serve_processes(
     finally:
         one.stop()
         two.stop()
+    assert material_count(database) == 1
+
+
+def test_a_duplicate_of_a_request_still_working_in_this_process_is_409(
+    backend: Backend, server: ServerThread, keys: Keys, database: Database
+) -> None:
+    idem = key()
+    headers = {"X-API-KEY": keys.writer, "Idempotency-Key": idem}
+    in_flight: set[tuple[int, str]] = server.server.config.app.state.idempotency_in_flight
+    results: list[httpx.Response] = []
+    # Another writer holds the database, so the first request waits while it holds its key.
+    with database.engine.execution_options(**{IMMEDIATE: True}).connect() as blocker:
+        blocker.begin()  # SQLite: BEGIN IMMEDIATE, the one write lock
+        if backend.name == "postgresql":
+            blocker.exec_driver_sql("LOCK TABLE idempotency_keys IN EXCLUSIVE MODE")
+        first = threading.Thread(
+            target=lambda: results.append(
+                httpx.post(
+                    f"{server.url}/target-materials/", json=MATERIAL, headers=headers, timeout=60
+                )
+            )
+        )
+        first.start()
+        deadline = time.monotonic() + 30
+        while not any(k == idem for _, k in in_flight) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        duplicate = httpx.post(f"{server.url}/target-materials/", json=MATERIAL, headers=headers)
+        blocker.rollback()
+    first.join(60)
+    assert duplicate.status_code == 409, duplicate.text
+    assert [r.status_code for r in results] == [200]
+    replay = httpx.post(f"{server.url}/target-materials/", json=MATERIAL, headers=headers)
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.content == results[0].content
     assert material_count(database) == 1

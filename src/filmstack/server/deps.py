@@ -48,6 +48,7 @@ def get_session(
 ) -> Iterator[Session]:
     """One transaction per request: committed before the response is sent, or rolled back."""
     db = get_database(request)
+    request.state.session_open = True  # the Idempotency-Key claim must come before this
     with db.session(write=request.method not in _READ_METHODS) as session:
         yield session
 

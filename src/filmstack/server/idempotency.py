@@ -12,6 +12,9 @@ A request with a key goes through two steps:
    while the first works gets 409 (PostgreSQL: its `NOWAIT` lock fails; one process: the key
    is in flight here; SQLite across processes: the row is younger than `SQLITE_RUNNING_GRACE`).
 
+`IdempotencyDep` must come before `SessionDep` in a handler's parameters: the claim commits
+before the request's own transaction begins.
+
 A request that fails removes its `running` row, so the key can be used again. A process that
 dies mid-request leaves one: on PostgreSQL its lock died with it and the next retry takes the
 work over; on SQLite `release_abandoned` clears such rows when a server starts (safe even
@@ -253,6 +256,9 @@ async def idempotency(
         ),
     ] = None,
 ) -> AsyncIterator[Idempotency]:
+    if getattr(request.state, "session_open", False):
+        # On SQLite the claim would wait for the write turn the session already holds.
+        raise RuntimeError("IdempotencyDep must come before SessionDep in the handler")
     if key is None:
         yield Idempotency()
         return

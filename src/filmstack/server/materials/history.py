@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from filmstack.schemas import MAX_INT32
 from filmstack.server.accounts.models import User
 from filmstack.server.db import utcnow
 from filmstack.server.errors import InvalidInput, NotFound
@@ -108,6 +109,8 @@ def record(
 
 def snapshot_at(session: Session, material: TargetMaterial, revision: int) -> Snapshot | None:
     """The material as GET one showed it at `revision`, or None if it never had that revision."""
+    if not 1 <= revision <= MAX_INT32:
+        return None  # never a revision; and PostgreSQL refuses to compare it with one
     snapshot: Snapshot | None = session.scalar(
         select(MaterialHistory.snapshot)
         .where(

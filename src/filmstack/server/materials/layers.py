@@ -1,7 +1,11 @@
-"""Turn layer inputs into stored columns, through the chemistry package."""
+"""Turn layer inputs into stored columns, through the chemistry package, and store stacks with
+their element index."""
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, insert, select
+from sqlalchemy.orm import Session
 
 from filmstack.chemistry import (
     ChemistryError,
@@ -11,8 +15,10 @@ from filmstack.chemistry import (
     parse_orientation,
     parse_space_group,
 )
-from filmstack.schemas import LayerFields
-from filmstack.server.errors import problem
+from filmstack.schemas import LayerFields, LayerIn
+from filmstack.server.config import Settings
+from filmstack.server.errors import InvalidInput, problem
+from filmstack.server.materials.models import Layer, MaterialElement, TargetMaterial
 
 Loc = Sequence[str | int]
 
@@ -97,3 +103,90 @@ def layer_columns(
     if "thickness_nm" in sent:
         out["thickness_nm"] = fields.thickness_nm
     return out
+
+
+def stack_rows(
+    layers: list[LayerIn], loc: list[str | int], settings: Settings
+) -> list[dict[str, Any]]:
+    """Validate a whole stack; any bad layer raises before anything is written."""
+    if len(layers) > settings.max_layers:
+        raise InvalidInput.at(
+            loc, f"a stack holds at most {settings.max_layers} layers ({len(layers)} sent)"
+        )
+    problems: list[dict[str, Any]] = []
+    rows = []
+    seen: set[int] = set()
+    for index, layer in enumerate(layers):
+        if layer.layer_id in seen:
+            problems.append(
+                problem(
+                    [*loc, index, "layer_id"],
+                    f"position {layer.layer_id} appears twice",
+                    layer.layer_id,
+                )
+            )
+        seen.add(layer.layer_id)
+        columns = layer_columns(layer, [*loc, index], problems)
+        rows.append({"position": layer.layer_id, **columns})
+    if problems:
+        raise InvalidInput(problems)
+    return rows
+
+
+# Core tables for bulk writes: the ORM's per-row bookkeeping is not needed for them.
+LAYERS = cast(Table, Layer.__table__)
+ELEMENTS = cast(Table, MaterialElement.__table__)
+STACK_COLUMNS = tuple(c.name for c in LAYERS.c if c.name not in ("id", "target_material_id"))
+
+
+def write_stack(
+    session: Session, material: TargetMaterial, rows: list[dict[str, Any]], *, replace: bool
+) -> None:
+    """Store a validated stack and its element index; `replace` clears the old one first."""
+    if replace:
+        session.execute(delete(LAYERS).where(LAYERS.c.target_material_id == material.id))
+    if rows:
+        session.execute(
+            insert(LAYERS),
+            [
+                {"target_material_id": material.id, **{c: row.get(c) for c in STACK_COLUMNS}}
+                for row in rows
+            ],
+        )
+    elements = {symbol for row in rows for symbol in row.get("element_dict") or ()}
+    _write_elements(session, material, elements, replace=replace)
+
+
+def refresh_elements(session: Session, material: TargetMaterial) -> None:
+    """Rebuild the element index of one material from its stored layers' element_dicts."""
+    dicts = session.scalars(
+        select(Layer.element_dict).where(
+            Layer.target_material_id == material.id, Layer.element_dict.is_not(None)
+        )
+    )
+    elements = {symbol for d in dicts if d for symbol in d}
+    _write_elements(session, material, elements, replace=True)
+
+
+def clear_elements(session: Session, material: TargetMaterial) -> None:
+    """Drop a material from element search (it went to the trash)."""
+    _write_elements(session, material, set(), replace=True)
+
+
+def _write_elements(
+    session: Session, material: TargetMaterial, elements: set[str], *, replace: bool
+) -> None:
+    if replace:
+        session.execute(delete(ELEMENTS).where(ELEMENTS.c.target_material_id == material.id))
+    if elements:
+        session.execute(
+            insert(ELEMENTS),
+            [
+                {
+                    "target_material_id": material.id,
+                    "element": symbol,
+                    "organization_id": material.organization_id,
+                }
+                for symbol in sorted(elements)
+            ],
+        )

@@ -4,13 +4,14 @@ Every change goes through `_changed()`, which bumps the revision and writes the 
 in the same transaction; a write that changes nothing leaves both as they were.
 """
 
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from filmstack import __version__
 from filmstack.schemas import (
+    MAX_INT32,
     MAX_INT64,
     LayerCreate,
     LayerIn,
@@ -21,10 +22,17 @@ from filmstack.schemas import (
 from filmstack.server.accounts.service import Principal
 from filmstack.server.config import Settings
 from filmstack.server.db import utcnow
-from filmstack.server.errors import Conflict, InvalidInput, NotFound, problem
+from filmstack.server.errors import Conflict, InvalidInput, NotFound
 from filmstack.server.materials import history
-from filmstack.server.materials.layers import CHANGEABLE, layer_columns
-from filmstack.server.materials.models import DetailNote, Layer, MaterialElement, TargetMaterial
+from filmstack.server.materials.layers import (
+    CHANGEABLE,
+    STACK_COLUMNS,
+    layer_columns,
+    refresh_elements,
+    stack_rows,
+    write_stack,
+)
+from filmstack.server.materials.models import DetailNote, Layer, TargetMaterial
 from filmstack.server.materials.serialize import (
     detail_out,
     iso,
@@ -128,100 +136,13 @@ def _metadata(
     )
 
 
-def _stack_rows(
-    layers: list[LayerIn], loc: list[str | int], settings: Settings
-) -> list[dict[str, Any]]:
-    """Validate a whole stack; any bad layer raises before anything is written."""
-    if len(layers) > settings.max_layers:
-        raise InvalidInput.at(
-            loc, f"a stack holds at most {settings.max_layers} layers ({len(layers)} sent)"
-        )
-    problems: list[dict[str, Any]] = []
-    rows = []
-    seen: set[int] = set()
-    for index, layer in enumerate(layers):
-        if layer.layer_id in seen:
-            problems.append(
-                problem(
-                    [*loc, index, "layer_id"],
-                    f"position {layer.layer_id} appears twice",
-                    layer.layer_id,
-                )
-            )
-        seen.add(layer.layer_id)
-        columns = layer_columns(layer, [*loc, index], problems)
-        rows.append({"position": layer.layer_id, **columns})
-    if problems:
-        raise InvalidInput(problems)
-    return rows
-
-
-# Core tables for bulk writes: the ORM's per-row bookkeeping is not needed for them.
-LAYERS = cast(Table, Layer.__table__)
-ELEMENTS = cast(Table, MaterialElement.__table__)
-STACK_COLUMNS = tuple(c.name for c in LAYERS.c if c.name not in ("id", "target_material_id"))
-
-
-def write_stack(
-    session: Session, material: TargetMaterial, rows: list[dict[str, Any]], *, replace: bool
-) -> None:
-    """Store a validated stack and its element index; `replace` clears the old one first."""
-    if replace:
-        session.execute(delete(LAYERS).where(LAYERS.c.target_material_id == material.id))
-    if rows:
-        session.execute(
-            insert(LAYERS),
-            [
-                {"target_material_id": material.id, **{c: row.get(c) for c in STACK_COLUMNS}}
-                for row in rows
-            ],
-        )
-    elements = {symbol for row in rows for symbol in row.get("element_dict") or ()}
-    _write_elements(session, material, elements, replace=replace)
-
-
-def refresh_elements(session: Session, material: TargetMaterial) -> None:
-    """Rebuild the element index of one material from its stored layers' element_dicts."""
-    dicts = session.scalars(
-        select(Layer.element_dict).where(
-            Layer.target_material_id == material.id, Layer.element_dict.is_not(None)
-        )
-    )
-    elements = {symbol for d in dicts if d for symbol in d}
-    _write_elements(session, material, elements, replace=True)
-
-
-def clear_elements(session: Session, material: TargetMaterial) -> None:
-    """Drop a material from element search (it went to the trash)."""
-    _write_elements(session, material, set(), replace=True)
-
-
-def _write_elements(
-    session: Session, material: TargetMaterial, elements: set[str], *, replace: bool
-) -> None:
-    if replace:
-        session.execute(delete(ELEMENTS).where(ELEMENTS.c.target_material_id == material.id))
-    if elements:
-        session.execute(
-            insert(ELEMENTS),
-            [
-                {
-                    "target_material_id": material.id,
-                    "element": symbol,
-                    "organization_id": material.organization_id,
-                }
-                for symbol in sorted(elements)
-            ],
-        )
-
-
 def create_material(
     session: Session, principal: Principal, body: MaterialCreate, settings: Settings
 ) -> TargetMaterial:
     metadata = _metadata(
         body.sample.sample_metadata, ["body", "sample", "sample_metadata"], settings
     )
-    rows = _stack_rows(body.layers, ["body", "layers"], settings)
+    rows = stack_rows(body.layers, ["body", "layers"], settings)
     note = body.sample.detail_note_content
     now = utcnow()
     material = TargetMaterial(
@@ -309,7 +230,7 @@ def replace_stack(
     layers: list[LayerIn],
     settings: Settings,
 ) -> TargetMaterial:
-    rows = _stack_rows(layers, ["body"], settings)
+    rows = stack_rows(layers, ["body"], settings)
     before = load_detail(session, material)
     write_stack(session, material, rows, replace=True)
     _changed(session, principal, material, "replace_layers", before, layers=True)
@@ -317,6 +238,8 @@ def replace_stack(
 
 
 def _layer_at(session: Session, material_id: int, position: int) -> Layer | None:
+    if not 1 <= position <= MAX_INT32:
+        return None  # never a position; and PostgreSQL refuses to compare it with one
     return session.scalar(
         select(Layer).where(Layer.target_material_id == material_id, Layer.position == position)
     )
@@ -447,10 +370,12 @@ def record_link(
     Links are not part of the material's content, so its revision stays as it is.
     """
     material = session.scalar(
-        select(TargetMaterial).where(
+        select(TargetMaterial)
+        .where(
             TargetMaterial.id == material_id,
             TargetMaterial.organization_id == principal.organization_id,
         )
+        .with_for_update()  # the entry's revision is the one current when it commits
     )
     if material is None:
         return

@@ -19,9 +19,9 @@ from filmstack.server.accounts.service import Principal
 from filmstack.server.db import utcnow
 from filmstack.server.errors import InvalidInput
 from filmstack.server.materials import history
+from filmstack.server.materials.layers import clear_elements, refresh_elements
 from filmstack.server.materials.models import DetailNote, TargetMaterial
 from filmstack.server.materials.serialize import load_detail, trash_out
-from filmstack.server.materials.service import clear_elements, refresh_elements
 
 
 def delete_material(session: Session, principal: Principal, material: TargetMaterial) -> None:

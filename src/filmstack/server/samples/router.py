@@ -3,7 +3,6 @@
 from typing import Annotated, Any
 
 from fastapi import Query, Response
-from sqlalchemy.orm import Session
 
 from filmstack.schemas import (
     PhysicalSample,
@@ -16,12 +15,6 @@ from filmstack.server.deps import ReadKey, SessionDep, SettingsDep, WriteKey
 from filmstack.server.idempotency import IdempotencyDep
 from filmstack.server.routing import SlashRouter
 from filmstack.server.samples import service
-from filmstack.server.samples.models import PhysicalSample as PhysicalSampleRecord
-
-
-def _out(session: Session, sample: PhysicalSampleRecord) -> dict[str, Any]:
-    return service.sample_out(sample, service.visible_link(session, sample))
-
 
 router = SlashRouter(prefix="/physical_samples", tags=["physical samples"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
@@ -42,7 +35,7 @@ def create_sample(
     if (stored := idem.start(session)) is not None:
         return stored
     sample = service.create_sample(session, principal, body, settings)
-    return idem.respond(session, _out(session, sample))
+    return idem.respond(session, service.shown(session, sample))
 
 
 @router.get("/", response_model=list[PhysicalSampleRow])
@@ -60,7 +53,7 @@ def list_samples(
 
 @router.get("/{physical_sample_id}", response_model=PhysicalSample, responses=NOT_FOUND)
 def get_sample(physical_sample_id: str, principal: ReadKey, session: SessionDep) -> dict[str, Any]:
-    return _out(session, service.get_sample(session, principal, physical_sample_id))
+    return service.shown(session, service.get_sample(session, principal, physical_sample_id))
 
 
 @router.patch("/{physical_sample_id}", response_model=PhysicalSample, responses=NOT_FOUND)
@@ -72,7 +65,7 @@ def update_sample(
     settings: SettingsDep,
 ) -> dict[str, Any]:
     sample = service.get_sample(session, principal, physical_sample_id, for_update=True)
-    return _out(session, service.update_sample(session, principal, sample, body, settings))
+    return service.shown(session, service.update_sample(session, principal, sample, body, settings))
 
 
 @router.patch(
@@ -83,4 +76,6 @@ def link_target_material(
 ) -> dict[str, Any]:
     """Point the sample at a target material, or unlink it with null."""
     sample = service.get_sample(session, principal, physical_sample_id, for_update=True)
-    return _out(session, service.link_sample(session, principal, sample, body.target_material_id))
+    return service.shown(
+        session, service.link_sample(session, principal, sample, body.target_material_id)
+    )

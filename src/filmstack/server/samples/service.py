@@ -149,6 +149,11 @@ def sample_out(sample: PhysicalSample, linked_id: int | None) -> dict[str, Any]:
     }
 
 
+def shown(session: Session, sample: PhysicalSample) -> dict[str, Any]:
+    """The physical sample as the API answers it."""
+    return sample_out(sample, visible_link(session, sample))
+
+
 def list_samples(
     session: Session, principal: Principal, *, target_material_id: int | None = None
 ) -> list[dict[str, Any]]:
@@ -169,7 +174,8 @@ def list_samples(
         .order_by(PhysicalSample.created_datetime, PhysicalSample.id)
     )
     if target_material_id is not None:
-        query = query.where(PhysicalSample.target_material_id == target_material_id)
+        # A trashed material's samples show no link, so they are not its samples either.
+        query = query.where(TargetMaterial.id == target_material_id)
     rows = []
     for sample, owner_name, note, material in session.execute(query):
         rows.append(
