@@ -61,7 +61,9 @@ def test_editing_keeps_json_types(page: Any, served: Served, material: int) -> N
         "steps": [{"T": 700, "t_min": 30}],
         "substrate_lot": 1000,
     }
-    assert '"run": 13' in page.locator("dl.meta").inner_text()  # the summary follows
+    # The editor shows what was saved, with its types.
+    assert _row(section, "run").get_by_label("Value").input_value() == "13"
+    assert _row(section, "substrate_lot").get_by_label("Type").input_value() == "number"
 
 
 def test_bad_values_are_named_and_nothing_is_saved(

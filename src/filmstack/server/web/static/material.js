@@ -73,11 +73,6 @@ export async function materialView(main, { id, navigate }) {
   const download = h("button", { type: "button", class: "secondary" }, "Download drawing (SVG)");
   const remove = h("button", { type: "button", class: "danger" }, "Delete…");
   const alert = alertBox();
-  const metadataText = (metadata) =>
-    Object.keys(metadata || {}).length
-      ? h("pre", { class: "metadata" }, JSON.stringify(metadata, null, 2))
-      : "none";
-  const metadataShown = h("dd", {}, metadataText(material.sample_metadata));
 
   const confirmButton = h("button", { type: "button", class: "danger", value: "delete" }, "Delete");
   const cancelButton = h("button", { type: "button", class: "secondary" }, "Cancel");
@@ -159,8 +154,6 @@ export async function materialView(main, { id, navigate }) {
           h("dd", {}, timeEl(material.last_updated)),
           h("dt", {}, "Written by version"),
           h("dd", {}, material.version),
-          h("dt", {}, "Metadata"),
-          metadataShown,
         ),
       ),
     ),
@@ -168,9 +161,7 @@ export async function materialView(main, { id, navigate }) {
       "div",
       { class: "two-col" },
       samplesSection(material),
-      metadataEditor(material, {
-        onSaved: (metadata) => metadataShown.replaceChildren(metadataText(metadata)),
-      }),
+      metadataEditor(material),
     ),
     dialog,
   );
