@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self, overload
 
 import httpx
 
-from filmstack import __version__
+from filmstack._version import __version__
 from filmstack.config import resolve_api_key, resolve_endpoint
 from filmstack.errors import ConfigurationError, TransportError, error_for_status
 from filmstack.frames import materials_frame, physical_samples_frame

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from filmstack import __version__
+from filmstack._version import __version__
 from filmstack.schemas import Health
 from filmstack.server.accounts.router import router as keys_router
 from filmstack.server.config import Settings

@@ -6,7 +6,7 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from filmstack import __version__
+from filmstack._version import __version__
 from filmstack.schemas import (
     MAX_INT64,
     LayerCreate,

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from filmstack import __version__
+from filmstack._version import __version__
 from filmstack.schemas import PhysicalSampleCreate, PhysicalSampleUpdate
 from filmstack.server.accounts.models import User
 from filmstack.server.accounts.service import Principal
