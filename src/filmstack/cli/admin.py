@@ -59,10 +59,10 @@ def serve(
 
     Example: filmstack serve --port 8000
     """
-    import uvicorn
+    import os
+    import sys
 
     from filmstack.server.accounts.service import bootstrap
-    from filmstack.server.app import create_app
 
     settings = _settings()
     url = settings.resolved_database_url()
@@ -73,6 +73,12 @@ def serve(
     base = f"http://{host}:{port}/"
     err.print(f"filmstack serving at [bold]{base}[/]  (API docs: {base}docs)")
     err.print(f"database: {_describe(url)}")
+    per_worker = max(1, settings.db_connections // workers)
+    err.print(
+        f"database connections: at most {per_worker} per worker x {workers} "
+        f"worker{'s' if workers > 1 else ''} = {per_worker * workers} "
+        f"(budget FILMSTACK_DB_CONNECTIONS={settings.db_connections})"
+    )
     if key:
         err.print("admin API key for organization 'default' (shown only once):")
         print(key, flush=True)
@@ -80,17 +86,13 @@ def serve(
         err.print(
             "API keys exist already; make one with: filmstack keys create --org ORG --user USER"
         )
-    if workers > 1:
-        uvicorn.run(
-            "filmstack.server.app:app_from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning",
-        )
-    else:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    # Serve from a fresh interpreter that loads the server alone (not this command line and its
+    # client), with the same process id, so signals and supervisors see no difference.
+    os.environ["FILMSTACK_WORKERS"] = str(workers)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    argv = [sys.executable, "-m", "filmstack.server.serve", "--host", host, "--port", str(port)]
+    os.execv(sys.executable, [*argv, "--workers", str(workers)])
 
 
 @keys_app.command("create")

@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -28,10 +29,16 @@ Every request except `/healthz` carries `X-API-KEY`.
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or Settings()
-    db = database or Database(settings.resolved_database_url())
+    db = database or Database(
+        settings.resolved_database_url(), max_connections=settings.connections_per_worker()
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Never more request threads than connections: a thread must not wait for a connection
+        # while the request holding one waits for a thread.
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = min(limiter.total_tokens, db.max_connections)
         yield
         if database is None:
             db.dispose()

@@ -24,6 +24,21 @@ class Settings(BaseSettings):
     max_layers: int = Field(default=500, ge=1)
     max_metadata_bytes: int = Field(default=64 * 1024, ge=2)
     max_metadata_depth: int = Field(default=32, ge=1)
+    db_connections: int = Field(
+        default=80,
+        ge=1,
+        description=(
+            "Database connections one server may open over all its worker processes; the default "
+            "leaves 20 of PostgreSQL's default max_connections (100) for everything else."
+        ),
+    )
+    workers: int = Field(
+        default=1, ge=1, description="Worker processes of this server; `serve --workers` sets it."
+    )
+
+    def connections_per_worker(self) -> int:
+        """Each worker's share of db_connections (at least one)."""
+        return max(1, self.db_connections // self.workers)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

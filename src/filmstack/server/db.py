@@ -40,21 +40,23 @@ def _json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def pool_options(max_connections: int) -> dict[str, int]:
+    """QueuePool arguments for at most `max_connections`: 10 kept open, the rest on demand."""
+    kept = min(10, max_connections)
+    return {"pool_size": kept, "max_overflow": max_connections - kept}
+
+
+def make_engine(url: str, max_connections: int = 40, **kwargs: Any) -> Engine:
     kwargs.setdefault("json_serializer", _json_text)
+    for name, value in pool_options(max_connections).items():
+        kwargs.setdefault(name, value)
     sa_url = make_url(url)
     if sa_url.get_backend_name() == "sqlite":
         if sa_url.database and sa_url.database != ":memory:":
             Path(sa_url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        # One connection per request thread (AnyIO runs sync endpoints on up to 40): a request
-        # must never wait for a connection while holding one of those threads.
-        kwargs.setdefault("pool_size", 10)
-        kwargs.setdefault("max_overflow", 30)
         engine = create_engine(sa_url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 30)
     return create_engine(sa_url, pool_pre_ping=True, **kwargs)
 
 
@@ -83,8 +85,9 @@ def is_sqlite(engine: Engine) -> bool:
 class Database:
     """The engine and its two session factories: one for reads, one for writes."""
 
-    def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
+    def __init__(self, url: str, max_connections: int = 40) -> None:
+        self.max_connections = max_connections
+        self.engine = make_engine(url, max_connections)
         self.read_sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.write_sessions = sessionmaker(
             self.engine.execution_options(**{IMMEDIATE: True}), expire_on_commit=False
