@@ -185,6 +185,8 @@ def measure(
     for name, kw in operations(ids, key):
         if only is not None and name not in only:
             continue
+        if args.ops and not any(o in name for o in args.ops.split(",")):
+            continue
         run = wrk(
             name,
             server.base,
@@ -196,7 +198,7 @@ def measure(
         )
         out.append({"tag": tag, "load": load(), **run.as_dict()})
         show(tag, run)
-    if only is None or "stream" in only:
+    if (only is None or "stream" in only) and (not args.ops or "stream" in args.ops):
         pids = tree_pids(server.pid)
         for pid in pids:
             reset_peak(pid)
@@ -286,6 +288,7 @@ def main() -> int:
     p.add_argument("--n", type=int, default=1000, help="materials before the scale step")
     p.add_argument("--scale", action="store_true", help="also measure at 1,000,002 layers")
     p.add_argument("--pg", default=PG_ADMIN, help="admin URL of the PostgreSQL server")
+    p.add_argument("--ops", help="only operations whose names contain one of these (a,b,...)")
     p.add_argument("--out", type=Path, help="write every figure as JSON here")
     args = p.parse_args()
     print(

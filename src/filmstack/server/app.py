@@ -1,6 +1,5 @@
 """create_app(settings): the whole HTTP service, with no side effects at import time."""
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -52,7 +51,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.database = db
-    app.state.write_lock = asyncio.Lock() if db.engine.dialect.name == "sqlite" else None
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     app.include_router(web_router)

@@ -1,6 +1,7 @@
 """Engine, sessions and the declarative base shared by every domain package."""
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -9,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -33,6 +35,7 @@ def utcnow() -> datetime:
 # reads and then writes can fail at once with "database is locked" when another writer got in
 # between; taking the lock up front makes concurrent writers queue on busy_timeout instead.
 IMMEDIATE = "filmstack_immediate"
+_HOLDS_TURN = "filmstack_holds_write_turn"
 
 
 def _json_text(value: Any) -> str:
@@ -72,10 +75,32 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
 
+    # Writers of this process take turns on a lock of their own before asking SQLite for its
+    # write lock: SQLite's busy handler sleeps and retries, so queueing there is unfair (a long
+    # tail), while this lock is granted as soon as the writer before has committed. A writer
+    # holds it only from its first statement to its commit, in one worker thread that waits for
+    # nothing else, so holders always finish.
+    turn = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         immediate = conn.get_execution_options().get(IMMEDIATE, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if immediate:
+            if not turn.acquire(timeout=30):
+                raise OperationalError("BEGIN IMMEDIATE", None, TimeoutError("writers queue"))
+            conn.info[_HOLDS_TURN] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        except BaseException:
+            _end_turn(conn)
+            raise
+
+    def _end_turn(conn: Any) -> None:
+        if conn.info.pop(_HOLDS_TURN, False):
+            turn.release()
+
+    event.listen(engine, "commit", _end_turn)
+    event.listen(engine, "rollback", _end_turn)
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -90,7 +115,9 @@ class Database:
         self.engine = make_engine(url, max_connections)
         self.read_sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.write_sessions = sessionmaker(
-            self.engine.execution_options(**{IMMEDIATE: True}), expire_on_commit=False
+            self.engine.execution_options(**{IMMEDIATE: True}),
+            expire_on_commit=False,
+            info={"write": True},
         )
 
     @contextmanager

@@ -1,12 +1,26 @@
-"""Annotated dependencies: the session a request owns, the caller's key, load-or-404."""
+"""Annotated dependencies: the caller's key, the request's session, and the route running both.
 
-import asyncio
-from collections.abc import AsyncIterator, Iterator
-from typing import Annotated
+A request's database work runs in ONE worker thread and ONE transaction, and the key check is that
+transaction's first statement. The dependencies themselves are async and touch no database: the
+session dependency makes a Session (no connection yet) and the key dependency only checks that a
+key was sent. `RequestRoute` wraps each endpoint so that, in the endpoint's own worker thread, the
+key is checked when the transaction begins, and the transaction is committed (or rolled back)
+before the response is sent.
+
+Reads begin at once. Writes begin at their first statement, so that body validation and the
+chemistry of a stack run before a SQLite write lock is taken (see db.py), not while it is held.
+"""
+
+import functools
+from collections.abc import Callable
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request, Security
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, SessionTransaction
 
 from filmstack.server.accounts.service import Principal, authenticate
 from filmstack.server.config import Settings
@@ -26,31 +40,53 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-async def _write_turn(request: Request) -> AsyncIterator[None]:
-    """On SQLite, writing requests of this process take turns here, in the event loop.
+class PendingKey:
+    """A sent key, checked inside the request's transaction; reads as the Principal it names."""
 
-    SQLite has one writer at a time. Waiting for its lock inside a worker thread would hold that
-    thread, and with every thread waiting, the writer that has the lock could not get a thread to
-    finish: queueing before any thread is taken avoids that, and serves writers in order.
-    """
-    lock: asyncio.Lock | None = request.app.state.write_lock
-    if lock is None or request.method in _READ_METHODS:
-        yield
-        return
-    async with lock:
-        yield
+    __slots__ = ("database", "key", "principal", "scope", "session")
+
+    def __init__(self, database: Database, key: str, scope: str) -> None:
+        self.database = database
+        self.key = key
+        self.scope = scope
+        self.session: Session | None = None
+        self.principal: Principal | None = None
+
+    def check(self, connection: Connection) -> Principal:
+        principal = authenticate(connection, self.key)
+        if principal is None:
+            raise Unauthorized("Invalid or revoked API key.")
+        if self.scope not in principal.scopes:
+            raise Forbidden(f"This API key lacks the '{self.scope}' scope.")
+        self.principal = principal
+        return principal
+
+    def resolve(self) -> Principal:
+        if self.principal is None:
+            if self.session is None:
+                raise RuntimeError("an API key dependency was used outside a RequestRoute")
+            self.session.connection()  # begins the transaction, whose first statement checks
+            assert self.principal is not None
+        return self.principal
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.resolve(), name)
 
 
-def get_session(
-    request: Request, _turn: Annotated[None, Depends(_write_turn, scope="function")]
-) -> Iterator[Session]:
-    """One transaction per request: committed before the response is sent, or rolled back."""
+@event.listens_for(Session, "after_begin")
+def _check_key_first(session: Session, _tx: SessionTransaction, connection: Connection) -> None:
+    pending = session.info.get("pending_key")
+    if pending is not None and pending.principal is None:
+        pending.check(connection)
+
+
+async def get_session(request: Request) -> Session:
+    """The request's session: no connection until first used; RequestRoute ends it."""
     db = get_database(request)
-    with db.session(write=request.method not in _READ_METHODS) as session:
-        yield session
+    return db.write_sessions() if request.method not in _READ_METHODS else db.read_sessions()
 
 
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 api_key_header = APIKeyHeader(
@@ -58,25 +94,13 @@ api_key_header = APIKeyHeader(
 )
 
 
-def _principal(session: Session, key: str | None, scope: str) -> Principal:
-    if not key:
-        raise Unauthorized("Missing API key: send it in the X-API-KEY header.")
-    principal = authenticate(session, key)
-    if principal is None:
-        raise Unauthorized("Invalid or revoked API key.")
-    if scope not in principal.scopes:
-        raise Forbidden(f"This API key lacks the '{scope}' scope.")
-    return principal
-
-
-def _require(scope: str):  # type: ignore[no-untyped-def]
-    def dependency(
+def _require(scope: str) -> Callable[..., Any]:
+    async def dependency(
         request: Request, key: Annotated[str | None, Security(api_key_header)]
     ) -> Principal:
-        # A short read of its own: a request is authenticated before it queues to write, and
-        # calls that need no transaction (parse) open none.
-        with get_database(request).session(write=False) as session:
-            return _principal(session, key, scope)
+        if not key:
+            raise Unauthorized("Missing API key: send it in the X-API-KEY header.")
+        return cast(Principal, PendingKey(get_database(request), key, scope))
 
     dependency.__name__ = f"require_{scope}"
     return dependency
@@ -86,3 +110,52 @@ ReadKey = Annotated[Principal, Depends(_require("read"))]
 WriteKey = Annotated[Principal, Depends(_require("write"))]
 DeleteKey = Annotated[Principal, Depends(_require("delete"))]
 AdminKey = Annotated[Principal, Depends(_require("admin"))]
+
+
+def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        session = next((v for v in kwargs.values() if isinstance(v, Session)), None)
+        pending = next((v for v in kwargs.values() if isinstance(v, PendingKey)), None)
+        if session is None:
+            if pending is not None:  # no session of its own (e.g. parse): a read to check
+                with pending.database.engine.connect() as connection, connection.begin():
+                    pending.check(connection)
+            return endpoint(*args, **kwargs)
+        try:
+            if pending is not None:
+                pending.session = session
+                session.info["pending_key"] = pending
+            if pending is not None and not _is_write(session):
+                session.connection()  # reads: key first, before anything else runs
+            result = endpoint(*args, **kwargs)
+            if pending is not None:
+                pending.resolve()  # never answer without having checked the key
+            session.commit()
+            return result
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    return run
+
+
+def _is_write(session: Session) -> bool:
+    return bool(session.info.get("write"))
+
+
+class RequestRoute(APIRoute):
+    """An APIRoute whose sync endpoint runs key check, work and commit in one thread hop."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not _is_coroutine(endpoint):
+            endpoint = _one_transaction(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
+def _is_coroutine(fn: Callable[..., Any]) -> bool:
+    import inspect
+
+    return inspect.iscoroutinefunction(fn)

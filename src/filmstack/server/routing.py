@@ -4,8 +4,16 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from filmstack.server.deps import RequestRoute
+
 
 class SlashRouter(APIRouter):
+    """Routes run as RequestRoute: key check, work and commit in one thread and transaction."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("route_class", RequestRoute)
+        super().__init__(**kwargs)
+
     def add_api_route(self, path: str, endpoint: Any, **kwargs: Any) -> None:
         super().add_api_route(path, endpoint, **kwargs)
         twin = path[:-1] if path.endswith("/") else path + "/"

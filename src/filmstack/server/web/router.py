@@ -6,12 +6,12 @@ from typing import Any
 from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse
 
-from filmstack.server.deps import ReadKey, SessionDep
+from filmstack.server.deps import ReadKey, RequestRoute, SessionDep
 from filmstack.server.errors import NotFound
 from filmstack.server.materials import service
 from filmstack.server.web.svg import render_stack
 
-router = APIRouter()
+router = APIRouter(route_class=RequestRoute)
 
 # Every asset is named here: nothing outside this list is ever read from the package.
 ASSETS = {
