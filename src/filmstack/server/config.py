@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     max_layers: int = Field(default=500, ge=1)
     max_metadata_bytes: int = Field(default=64 * 1024, ge=2)
     max_metadata_depth: int = Field(default=32, ge=1)
+    max_page_rows: int = Field(
+        default=10_000,
+        ge=1,
+        description="Rows (layers) per page of the list; a page always holds one whole material.",
+    )
     db_connections: int = Field(
         default=80,
         ge=1,

@@ -114,9 +114,11 @@ def list_materials(
     request: Request,
     principal: ReadKey,
     session: SessionDep,
+    settings: SettingsDep,
     substrate: Annotated[str | None, Query(max_length=255, description="Exact substrate.")] = None,
     name: Annotated[
-        str | None, Query(max_length=255, description="Substring of sample_name, any case.")
+        str | None,
+        Query(max_length=255, description="Substring of sample_name, any case and accents."),
     ] = None,
     element: Annotated[
         list[str] | None,
@@ -136,7 +138,7 @@ def list_materials(
         return StreamingResponse(
             listing.stream_all(get_database(request), filters), media_type="application/json"
         )
-    body, next_cursor = listing.page(session, filters, limit or 100, cursor)
+    body, next_cursor = listing.page(session, filters, limit or 100, cursor, settings.max_page_rows)
     headers = {"X-Next-Cursor": next_cursor} if next_cursor else {}
     return Response(body, media_type="application/json", headers=headers)
 
