@@ -144,6 +144,16 @@ class Loader:
             c.exec_driver_sql("ANALYZE" if sqlite else "VACUUM ANALYZE")
         return time.perf_counter() - t0
 
+    def backend_pids(self) -> list[int]:
+        """PostgreSQL backends connected to this database, except the loader's own."""
+        if self.engine.dialect.name != "postgresql":
+            return []
+        from sqlalchemy import text
+
+        q = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+        with self.engine.connect() as c:
+            return list(c.execute(text(q + "AND pid <> pg_backend_pid()")).scalars())
+
     def ids(self) -> list[int]:
         from sqlalchemy import select
 
@@ -194,6 +204,7 @@ def measure(
             key=key,
             connections=args.connections,
             seconds=args.seconds,
+            db_pids=loader.backend_pids,
             **kw,
         )
         out.append({"tag": tag, "load": load(), **run.as_dict()})
@@ -229,7 +240,8 @@ def measure(
 def show(tag: str, run: Run) -> None:
     print(
         f"  {tag:28} {run.name:20} {run.rate:8.1f} req/s  p50 {run.p50_ms:7.2f}  p99 "
-        f"{run.p99_ms:7.2f} ms  CPU {run.cpu_ms:6.3f} ms/req  errors {run.errors}",
+        f"{run.p99_ms:7.2f} ms  CPU {run.cpu_ms:6.3f} ms/req  PG {run.db_cpu_ms:6.3f}  "
+        f"errors {run.errors}",
         flush=True,
     )
 
@@ -324,8 +336,11 @@ def main() -> int:
 
 def report(results: list[dict[str, Any]], floor_ms: float) -> None:
     print(f"\nfloor: bare Starlette {floor_ms:.3f} ms CPU/req\n")
-    print("| run | operation | req/s | p50 ms | p99 ms | CPU ms/req | × floor | × healthz |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| run | operation | req/s | p50 ms | p99 ms | CPU ms/req | × floor | × healthz "
+        "| PG CPU ms/req |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     health: dict[str, float] = {}
     for r in results:
         if r.get("name") == "healthz":
@@ -337,7 +352,8 @@ def report(results: list[dict[str, Any]], floor_ms: float) -> None:
         hx = f"{r['cpu_ms'] / h:.2f}" if h else ""
         print(
             f"| {r['tag']} | {r['name']} | {r['rate']:.0f} | {r['p50_ms']:.2f} | "
-            f"{r['p99_ms']:.2f} | {r['cpu_ms']:.3f} | {r['cpu_ms'] / floor_ms:.1f} | {hx} |"
+            f"{r['p99_ms']:.2f} | {r['cpu_ms']:.3f} | {r['cpu_ms'] / floor_ms:.1f} | {hx} | "
+            f"{r.get('db_cpu_ms', 0):.3f} |"
         )
     for r in results:
         if r.get("name") == "full list stream":

@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +66,11 @@ class Run:
     cpu_s: float
     errors: int
     connections: int
+    db_cpu_s: float = 0.0  # PostgreSQL backends serving this server's connections
+
+    @property
+    def db_cpu_ms(self) -> float:
+        return self.db_cpu_s * 1000 / self.requests if self.requests else float("nan")
 
     @property
     def rate(self) -> float:
@@ -76,7 +81,12 @@ class Run:
         return self.cpu_s * 1000 / self.requests if self.requests else float("nan")
 
     def as_dict(self) -> dict[str, float | int | str]:
-        return {**self.__dict__, "rate": self.rate, "cpu_ms": self.cpu_ms}
+        return {
+            **self.__dict__,
+            "rate": self.rate,
+            "cpu_ms": self.cpu_ms,
+            "db_cpu_ms": self.db_cpu_ms,
+        }
 
 
 def tree_pids(root: int) -> list[int]:
@@ -96,8 +106,12 @@ def tree_pids(root: int) -> list[int]:
 
 def tree_cpu(root: int) -> float:
     """utime + stime, in seconds, of `root` and its descendants."""
+    return pids_cpu(tree_pids(root))
+
+
+def pids_cpu(pids: Sequence[int]) -> float:
     total = 0
-    for pid in tree_pids(root):
+    for pid in pids:
         with contextlib.suppress(OSError):
             with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
@@ -134,6 +148,7 @@ def wrk(
     connections: int = 4,
     seconds: float = 5.0,
     warmup: float = 1.0,
+    db_pids: Callable[[], list[int]] | None = None,
 ) -> Run:
     """Run wrk against base+paths; returns rate, latency and the server tree's CPU per request."""
     script = LUA % {
@@ -146,23 +161,25 @@ def wrk(
         f.write(script)
     try:
 
-        def call(duration: float) -> tuple[dict[str, int], float]:
+        def call(duration: float) -> tuple[dict[str, int], float, float]:
             threads = 1 if connections < 8 else 2
             cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s"]
             cmd += ["--timeout", "30s"]
-            cpu0 = tree_cpu(root_pid)
+            backends = db_pids() if db_pids else []
+            cpu0, db0 = tree_cpu(root_pid), pids_cpu(backends)
             out = subprocess.run(
                 [*cmd, "-s", f.name, base], capture_output=True, text=True, timeout=duration + 60
             ).stdout
             cpu = tree_cpu(root_pid) - cpu0
+            db_cpu = pids_cpu(backends) - db0
             line = next((x for x in out.splitlines() if x.startswith("WRKJSON ")), None)
             if line is None:
                 raise RuntimeError(f"wrk printed no summary for {name}:\n{out}")
-            return json.loads(line[8:]), cpu
+            return json.loads(line[8:]), cpu, db_cpu
 
         if warmup:
             call(warmup)
-        data, cpu = call(seconds)
+        data, cpu, db_cpu = call(seconds)
     finally:
         os.unlink(f.name)
     return Run(
@@ -174,6 +191,7 @@ def wrk(
         cpu_s=cpu,
         errors=data["status_errors"] + data["socket_errors"],
         connections=connections,
+        db_cpu_s=db_cpu,
     )
 
 

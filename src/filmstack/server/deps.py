@@ -12,6 +12,7 @@ chemistry of a stack run before a SQLite write lock is taken (see db.py), not wh
 """
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Annotated, Any, cast
 
@@ -21,6 +22,7 @@ from fastapi.security import APIKeyHeader
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, SessionTransaction
+from starlette.concurrency import run_in_threadpool
 
 from filmstack.server.accounts.service import Principal, authenticate
 from filmstack.server.config import Settings
@@ -146,16 +148,26 @@ def _is_write(session: Session) -> bool:
     return bool(session.info.get("write"))
 
 
+def _in_worker_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """The sync endpoint as a coroutine that runs it, and its transaction, in one worker thread.
+
+    FastAPI runs a sync endpoint in a worker thread and then validates its answer against the
+    response model in another; declared as a coroutine, the answer is validated in the event
+    loop instead, with no second hop.
+    """
+    work = _one_transaction(endpoint)
+
+    @functools.wraps(endpoint)
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        return await run_in_threadpool(work, *args, **kwargs)
+
+    return run
+
+
 class RequestRoute(APIRoute):
     """An APIRoute whose sync endpoint runs key check, work and commit in one thread hop."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        if not _is_coroutine(endpoint):
-            endpoint = _one_transaction(endpoint)
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _in_worker_thread(endpoint)
         super().__init__(path, endpoint, **kwargs)
-
-
-def _is_coroutine(fn: Callable[..., Any]) -> bool:
-    import inspect
-
-    return inspect.iscoroutinefunction(fn)

@@ -28,7 +28,7 @@ from filmstack.server.deps import (
     get_database,
 )
 from filmstack.server.errors import InvalidInput
-from filmstack.server.materials import listing, service
+from filmstack.server.materials import listing, reads, service
 from filmstack.server.routing import SlashRouter
 
 router = SlashRouter(prefix="/target-materials", tags=["target materials"])
@@ -148,8 +148,7 @@ def get_material(
     target_material_id: int, principal: ReadKey, session: SessionDep
 ) -> dict[str, Any]:
     """Extension: one material with its layers nested."""
-    material = service.get_material(session, principal, target_material_id)
-    return service.material_detail(session, material)
+    return reads.material_detail(session, principal, target_material_id)
 
 
 @router.patch("/{target_material_id}", response_model=Material, responses=NOT_FOUND)

@@ -15,7 +15,6 @@ from filmstack.schemas import (
     MaterialCreate,
     MaterialUpdate,
 )
-from filmstack.server.accounts.models import User
 from filmstack.server.accounts.service import Principal
 from filmstack.server.config import Settings
 from filmstack.server.db import utcnow
@@ -340,16 +339,4 @@ def layer_out(layer: Layer) -> dict[str, Any]:
         "space_group_number": layer.space_group_number,
         "space_group_input": layer.space_group_input,
         "orientation_indices": layer.orientation_indices,
-    }
-
-
-def material_detail(session: Session, material: TargetMaterial) -> dict[str, Any]:
-    user_name = session.scalar(select(User.name).where(User.id == material.user_id))
-    note = session.get(DetailNote, material.detail_note_id) if material.detail_note_id else None
-    return {
-        **material_out(material),
-        "created_at": iso(material.created_at),
-        "user_name": user_name,
-        "detail_note_content": note.content if note else None,
-        "layers": [layer_out(layer) for layer in load_layers(session, material.id)],
     }

@@ -1,9 +1,9 @@
 """Physical samples: create, read, change and link to a target material."""
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from filmstack._version import __version__
@@ -14,7 +14,7 @@ from filmstack.server.config import Settings
 from filmstack.server.db import utcnow
 from filmstack.server.errors import NotFound
 from filmstack.server.materials.models import DetailNote, TargetMaterial
-from filmstack.server.materials.service import get_material, iso, material_out, set_detail_note
+from filmstack.server.materials.service import get_material, iso, set_detail_note
 from filmstack.server.samples.models import PhysicalSample
 from filmstack.server.validation import check_json_object
 
@@ -121,32 +121,65 @@ def sample_out(sample: PhysicalSample) -> dict[str, Any]:
     }
 
 
-def list_samples(session: Session, principal: Principal) -> list[dict[str, Any]]:
-    """Rows as the public service lists them, in one query (no query per row)."""
-    query = (
-        select(PhysicalSample, User.name, DetailNote, TargetMaterial)
-        .join(User, User.id == PhysicalSample.user_id)
-        .outerjoin(DetailNote, DetailNote.id == PhysicalSample.detail_note_id)
-        .outerjoin(TargetMaterial, TargetMaterial.id == PhysicalSample.target_material_id)
-        .where(PhysicalSample.organization_id == principal.organization_id)
-        .order_by(PhysicalSample.created_datetime, PhysicalSample.id)
+_S = cast(Table, PhysicalSample.__table__)
+_M = cast(Table, TargetMaterial.__table__)
+_N = cast(Table, DetailNote.__table__)
+_U = cast(Table, User.__table__)
+_LIST = (
+    select(
+        *_S.c,
+        _U.c.name.label("owner_name"),
+        _N.c.content.label("note_content"),
+        _N.c.last_updated.label("note_updated"),
+        *(c.label(f"m_{c.name}") for c in _M.c),
     )
+    .join(_U, _U.c.id == _S.c.user_id)
+    .outerjoin(_N, _N.c.id == _S.c.detail_note_id)
+    .outerjoin(_M, _M.c.id == _S.c.target_material_id)
+    .where(_S.c.organization_id == bindparam("org"))
+    .order_by(_S.c.created_datetime, _S.c.id)
+)
+
+
+def list_samples(session: Session, principal: Principal) -> list[dict[str, Any]]:
+    """Rows as the public service lists them, in one Core query (no query per row)."""
     rows = []
-    for sample, owner_name, note, material in session.execute(query):
+    for r in session.execute(_LIST, {"org": principal.organization_id}).mappings():
+        material = None
+        if r["m_id"] is not None:
+            material = {
+                "sample_id": r["m_id"],
+                "sample_name": r["m_sample_name"],
+                "substrate": r["m_substrate"],
+                "sample_metadata": r["m_sample_metadata"] or {},
+                "detail_notes_id": r["m_detail_note_id"],
+                "user_id": r["m_user_id"],
+                "version": r["m_version"],
+                "last_updated": iso(r["m_last_updated"]),
+            }
         rows.append(
             {
-                **sample_out(sample),
-                "owner_id": sample.user_id,
-                "owner_name": owner_name,
+                "id": r["id"],
+                "name": r["name"],
+                "created_datetime": iso(r["created_datetime"]),
+                "last_updated": iso(r["last_updated"]),
+                "version": r["version"],
+                "user_id": r["user_id"],
+                "sample_id": r["target_material_id"],
+                "growth_instrument_id": None,
+                "detail_notes_id": r["detail_note_id"],
+                "physical_sample_metadata": r["physical_sample_metadata"] or {},
+                "owner_id": r["user_id"],
+                "owner_name": r["owner_name"],
                 "num_data_items": 0,
                 "growth_instrument": None,
                 "projects": [],
                 "detail_notes": (
-                    {"content": note.content, "last_updated": iso(note.last_updated)}
-                    if note
+                    {"content": r["note_content"], "last_updated": iso(r["note_updated"])}
+                    if r["note_content"] is not None
                     else None
                 ),
-                "target_material": material_out(material) if material else None,
+                "target_material": material,
             }
         )
     return rows
