@@ -1,5 +1,6 @@
 """create_app(settings): the whole HTTP service, with no side effects at import time."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,7 +16,9 @@ from filmstack.server.config import Settings
 from filmstack.server.db import Database
 from filmstack.server.errors import install_error_handlers
 from filmstack.server.limits import BodyLimitMiddleware
+from filmstack.server.maintenance import housekeeping
 from filmstack.server.materials.router import router as materials_router
+from filmstack.server.materials.trash_router import router as trash_router
 from filmstack.server.samples.router import router as samples_router
 from filmstack.server.web.router import router as web_router
 
@@ -38,6 +41,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # while the request holding one waits for a thread.
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = min(limiter.total_tokens, db.max_connections)
+        await asyncio.to_thread(housekeeping, db, settings, starting=True)
         yield
         if database is None:
             db.dispose()
@@ -51,10 +55,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.database = db
+    # SQLite writers that may enter worker threads at once (see deps.write_gate).
+    app.state.write_gate = asyncio.Semaphore(4) if db.engine.dialect.name == "sqlite" else None
+    app.state.idempotency_in_flight = set()
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     app.include_router(web_router)
     app.include_router(materials_router)
+    app.include_router(trash_router)
     app.include_router(samples_router)
     app.include_router(keys_router)
 

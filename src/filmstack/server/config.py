@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         """Each worker's share of db_connections (at least one)."""
         return max(1, self.db_connections // self.workers)
 
+    trash_days: int = Field(
+        default=30,
+        ge=0,
+        description="Days a deleted material stays in the trash before it is purged for good.",
+    )
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return normalize_database_url(self.database_url)

@@ -11,12 +11,14 @@ Reads begin at once. Writes begin at their first statement, so that body validat
 chemistry of a stack run before a SQLite write lock is taken (see db.py), not while it is held.
 """
 
+import asyncio
+import contextlib
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, cast
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Header, Request, Security
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
 from sqlalchemy import event
@@ -27,7 +29,9 @@ from starlette.concurrency import run_in_threadpool
 from filmstack.server.accounts.service import Principal, authenticate
 from filmstack.server.config import Settings
 from filmstack.server.db import Database
-from filmstack.server.errors import Forbidden, Unauthorized
+from filmstack.server.errors import Forbidden, PreconditionFailed, Unauthorized
+from filmstack.server.materials.models import TargetMaterial
+from filmstack.server.materials.service import get_material
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -82,13 +86,39 @@ def _check_key_first(session: Session, _tx: SessionTransaction, connection: Conn
         pending.check(connection)
 
 
-async def get_session(request: Request) -> Session:
-    """The request's session: no connection until first used; RequestRoute ends it."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session: no connection until first used; RequestRoute ends it.
+
+    On SQLite, at most a few writing requests of this process hold worker threads at once (the
+    write gate, taken here in the event loop): a writer holds SQLite's lock from its first
+    statement to its commit, possibly across two worker threads (a dependency, then the
+    endpoint), so the threads must never all be taken by writers waiting for that lock.
+    """
     db = get_database(request)
-    return db.write_sessions() if request.method not in _READ_METHODS else db.read_sessions()
+    if request.method in _READ_METHODS:
+        session = db.read_sessions()
+        try:
+            yield session
+        finally:
+            await _end(session)
+        return
+    gate: asyncio.Semaphore | None = request.app.state.write_gate
+    async with gate if gate is not None else contextlib.nullcontext():
+        session = db.write_sessions()
+        try:
+            yield session
+        finally:
+            await _end(session)
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+async def _end(session: Session) -> None:
+    """Roll back and close a session the endpoint did not end (a dependency raised before it
+    ran); after RequestRoute's commit there is nothing left to do and no thread is taken."""
+    if session.in_transaction():
+        await run_in_threadpool(session.close)
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 api_key_header = APIKeyHeader(
@@ -98,14 +128,31 @@ api_key_header = APIKeyHeader(
 
 def _require(scope: str) -> Callable[..., Any]:
     async def dependency(
-        request: Request, key: Annotated[str | None, Security(api_key_header)]
+        request: Request,
+        session: SessionDep,
+        key: Annotated[str | None, Security(api_key_header)],
     ) -> Principal:
         if not key:
             raise Unauthorized("Missing API key: send it in the X-API-KEY header.")
-        return cast(Principal, PendingKey(get_database(request), key, scope))
+        pending = PendingKey(get_database(request), key, scope)
+        pending.session = session
+        session.info["pending_key"] = pending
+        return cast(Principal, pending)
 
     dependency.__name__ = f"require_{scope}"
     return dependency
+
+
+def resolve_apart(principal: Principal) -> Principal:
+    """The principal now, checked in a short read of its own if the request's transaction has
+    not begun (for work that must not begin it, e.g. claiming an Idempotency-Key). Sync: call
+    it in a worker thread."""
+    if isinstance(principal, PendingKey):
+        if principal.principal is None:
+            with principal.database.engine.connect() as connection, connection.begin():
+                return principal.check(connection)
+        return principal.principal
+    return principal
 
 
 ReadKey = Annotated[Principal, Depends(_require("read"))]
@@ -119,15 +166,14 @@ def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     def run(*args: Any, **kwargs: Any) -> Any:
         session = next((v for v in kwargs.values() if isinstance(v, Session)), None)
         pending = next((v for v in kwargs.values() if isinstance(v, PendingKey)), None)
+        if session is not None:
+            pending = session.info.get("pending_key", pending)
         if session is None:
             if pending is not None:  # no session of its own (e.g. parse): a read to check
                 with pending.database.engine.connect() as connection, connection.begin():
                     pending.check(connection)
             return endpoint(*args, **kwargs)
         try:
-            if pending is not None:
-                pending.session = session
-                session.info["pending_key"] = pending
             if pending is not None and not _is_write(session):
                 session.connection()  # reads: key first, before anything else runs
             result = endpoint(*args, **kwargs)
@@ -171,3 +217,91 @@ class RequestRoute(APIRoute):
         if not inspect.iscoroutinefunction(endpoint):
             endpoint = _in_worker_thread(endpoint)
         super().__init__(path, endpoint, **kwargs)
+
+
+# ------------------------------------------------------------------- target materials
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description='The ETag of the revision this change was made on, e.g. "12-3": a material '
+        "that has moved on answers 412 with its current ETag. Without it the write proceeds.",
+    ),
+]
+
+
+def etag(material: TargetMaterial) -> str:
+    """A strong ETag naming the material and its revision: `"<id>-<revision>"`."""
+    return f'"{material.id}-{material.revision}"'
+
+
+def check_if_match(material: TargetMaterial, if_match: str | None) -> None:
+    """412 unless If-Match is absent, `*`, or lists the material's current ETag."""
+    if if_match is None:
+        return
+    current = etag(material)
+    for tag in (t.strip() for t in if_match.split(",")):
+        if tag == "*" or tag.removeprefix("W/") == current:
+            return
+    raise PreconditionFailed(
+        f"Target material {material.id} has changed: it is at revision {material.revision} "
+        f"(ETag {current}), not the one If-Match names ({if_match[:100]}). Reload it and "
+        "apply your change again.",
+        current,
+    )
+
+
+def lock_material(
+    session: Session,
+    principal: Principal,
+    material_id: int,
+    if_match: str | None,
+    *,
+    trashed: bool = False,
+) -> TargetMaterial:
+    """Load-or-404 for a write: the row locked until the request commits, If-Match checked."""
+    material = get_material(session, principal, material_id, for_update=True, trashed=trashed)
+    check_if_match(material, if_match)
+    return material
+
+
+def _read_material(
+    target_material_id: int, principal: ReadKey, session: SessionDep
+) -> TargetMaterial:
+    return get_material(session, principal, target_material_id)
+
+
+def _write_material(
+    target_material_id: int, principal: WriteKey, session: SessionDep, if_match: IfMatch = None
+) -> TargetMaterial:
+    return lock_material(session, principal, target_material_id, if_match)
+
+
+def _delete_material(
+    target_material_id: int, principal: DeleteKey, session: SessionDep, if_match: IfMatch = None
+) -> TargetMaterial:
+    return lock_material(session, principal, target_material_id, if_match)
+
+
+def _restore_material(
+    target_material_id: int, principal: WriteKey, session: SessionDep, if_match: IfMatch = None
+) -> TargetMaterial:
+    return lock_material(session, principal, target_material_id, if_match, trashed=True)
+
+
+def _purge_material(
+    target_material_id: int, principal: DeleteKey, session: SessionDep, if_match: IfMatch = None
+) -> TargetMaterial:
+    return lock_material(session, principal, target_material_id, if_match, trashed=True)
+
+
+# The caller's live material named by the path, or 404 (another organization's looks missing).
+MaterialDep = Annotated[TargetMaterial, Depends(_read_material)]
+# The same, locked for a write with the write scope, after If-Match.
+WritableMaterialDep = Annotated[TargetMaterial, Depends(_write_material)]
+# The same with the delete scope.
+DeletableMaterialDep = Annotated[TargetMaterial, Depends(_delete_material)]
+# A material in the trash, locked: to restore (write scope) or purge (delete scope).
+TrashedMaterialDep = Annotated[TargetMaterial, Depends(_restore_material)]
+PurgeableMaterialDep = Annotated[TargetMaterial, Depends(_purge_material)]

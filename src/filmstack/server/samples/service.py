@@ -1,12 +1,12 @@
 """Physical samples: create, read, change and link to a target material."""
 
 import uuid
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from filmstack._version import __version__
+from filmstack import __version__
 from filmstack.schemas import PhysicalSampleCreate, PhysicalSampleUpdate
 from filmstack.server.accounts.models import User
 from filmstack.server.accounts.service import Principal
@@ -14,7 +14,8 @@ from filmstack.server.config import Settings
 from filmstack.server.db import utcnow
 from filmstack.server.errors import NotFound
 from filmstack.server.materials.models import DetailNote, TargetMaterial
-from filmstack.server.materials.service import get_material, iso, set_detail_note
+from filmstack.server.materials.serialize import iso, material_out
+from filmstack.server.materials.service import get_material, record_link, set_detail_note
 from filmstack.server.samples.models import PhysicalSample
 from filmstack.server.validation import check_json_object
 
@@ -55,6 +56,21 @@ def _link(session: Session, principal: Principal, material_id: int | None) -> in
     return get_material(session, principal, material_id).id
 
 
+def _relink(
+    session: Session, principal: Principal, sample: PhysicalSample, material_id: int | None
+) -> None:
+    """Point the sample at `material_id`; each material whose link changed gets a `link` entry."""
+    old = sample.target_material_id
+    new = _link(session, principal, material_id)
+    if old == new:
+        return
+    sample.target_material_id = new
+    if old is not None:
+        record_link(session, principal, old, sample.id, linked=False)
+    if new is not None:
+        record_link(session, principal, new, sample.id, linked=True)
+
+
 def create_sample(
     session: Session, principal: Principal, body: PhysicalSampleCreate, settings: Settings
 ) -> PhysicalSample:
@@ -65,11 +81,12 @@ def create_sample(
         organization_id=principal.organization_id,
         user_id=principal.user_id,
         name=body.name,
-        target_material_id=_link(session, principal, body.sample_id),
         physical_sample_metadata=_metadata(body.physical_sample_metadata, settings),
         version=__version__,
     )
     session.add(sample)
+    session.flush()
+    _relink(session, principal, sample, body.sample_id)
     session.flush()
     return sample
 
@@ -85,7 +102,7 @@ def update_sample(
     if "name" in changes:
         sample.name = changes["name"]
     if "sample_id" in changes:
-        sample.target_material_id = _link(session, principal, changes["sample_id"])
+        _relink(session, principal, sample, changes["sample_id"])
     if "physical_sample_metadata" in changes:
         sample.physical_sample_metadata = _metadata(changes["physical_sample_metadata"], settings)
     if "detail_note_content" in changes:
@@ -100,13 +117,24 @@ def update_sample(
 def link_sample(
     session: Session, principal: Principal, sample: PhysicalSample, material_id: int | None
 ) -> PhysicalSample:
-    sample.target_material_id = _link(session, principal, material_id)
+    _relink(session, principal, sample, material_id)
     sample.last_updated = utcnow()
     session.flush()
     return sample
 
 
-def sample_out(sample: PhysicalSample) -> dict[str, Any]:
+def visible_link(session: Session, sample: PhysicalSample) -> int | None:
+    """The linked material's id, or None while that material is in the trash."""
+    if sample.target_material_id is None:
+        return None
+    deleted = session.scalar(
+        select(TargetMaterial.deleted_at).where(TargetMaterial.id == sample.target_material_id)
+    )
+    return None if deleted is not None else sample.target_material_id
+
+
+def sample_out(sample: PhysicalSample, linked_id: int | None) -> dict[str, Any]:
+    """The physical sample; `linked_id` is its link as shown (null while trashed)."""
     return {
         "id": sample.id,
         "name": sample.name,
@@ -114,72 +142,43 @@ def sample_out(sample: PhysicalSample) -> dict[str, Any]:
         "last_updated": iso(sample.last_updated),
         "version": sample.version,
         "user_id": sample.user_id,
-        "sample_id": sample.target_material_id,
+        "sample_id": linked_id,
         "growth_instrument_id": None,
         "detail_notes_id": sample.detail_note_id,
         "physical_sample_metadata": sample.physical_sample_metadata or {},
     }
 
 
-_S = cast(Table, PhysicalSample.__table__)
-_M = cast(Table, TargetMaterial.__table__)
-_N = cast(Table, DetailNote.__table__)
-_U = cast(Table, User.__table__)
-_LIST = (
-    select(
-        *_S.c,
-        _U.c.name.label("owner_name"),
-        _N.c.content.label("note_content"),
-        _N.c.last_updated.label("note_updated"),
-        *(c.label(f"m_{c.name}") for c in _M.c),
-    )
-    .join(_U, _U.c.id == _S.c.user_id)
-    .outerjoin(_N, _N.c.id == _S.c.detail_note_id)
-    .outerjoin(_M, _M.c.id == _S.c.target_material_id)
-    .where(_S.c.organization_id == bindparam("org"))
-    .order_by(_S.c.created_datetime, _S.c.id)
-)
-
-
 def list_samples(session: Session, principal: Principal) -> list[dict[str, Any]]:
-    """Rows as the public service lists them, in one Core query (no query per row)."""
+    """Rows as the public service lists them, in one query (no query per row)."""
+    query = (
+        select(PhysicalSample, User.name, DetailNote, TargetMaterial)
+        .join(User, User.id == PhysicalSample.user_id)
+        .outerjoin(DetailNote, DetailNote.id == PhysicalSample.detail_note_id)
+        .outerjoin(
+            TargetMaterial,
+            (TargetMaterial.id == PhysicalSample.target_material_id)
+            & TargetMaterial.deleted_at.is_(None),
+        )
+        .where(PhysicalSample.organization_id == principal.organization_id)
+        .order_by(PhysicalSample.created_datetime, PhysicalSample.id)
+    )
     rows = []
-    for r in session.execute(_LIST, {"org": principal.organization_id}).mappings():
-        material = None
-        if r["m_id"] is not None:
-            material = {
-                "sample_id": r["m_id"],
-                "sample_name": r["m_sample_name"],
-                "substrate": r["m_substrate"],
-                "sample_metadata": r["m_sample_metadata"] or {},
-                "detail_notes_id": r["m_detail_note_id"],
-                "user_id": r["m_user_id"],
-                "version": r["m_version"],
-                "last_updated": iso(r["m_last_updated"]),
-            }
+    for sample, owner_name, note, material in session.execute(query):
         rows.append(
             {
-                "id": r["id"],
-                "name": r["name"],
-                "created_datetime": iso(r["created_datetime"]),
-                "last_updated": iso(r["last_updated"]),
-                "version": r["version"],
-                "user_id": r["user_id"],
-                "sample_id": r["target_material_id"],
-                "growth_instrument_id": None,
-                "detail_notes_id": r["detail_note_id"],
-                "physical_sample_metadata": r["physical_sample_metadata"] or {},
-                "owner_id": r["user_id"],
-                "owner_name": r["owner_name"],
+                **sample_out(sample, material.id if material else None),
+                "owner_id": sample.user_id,
+                "owner_name": owner_name,
                 "num_data_items": 0,
                 "growth_instrument": None,
                 "projects": [],
                 "detail_notes": (
-                    {"content": r["note_content"], "last_updated": iso(r["note_updated"])}
-                    if r["note_content"] is not None
+                    {"content": note.content, "last_updated": iso(note.last_updated)}
+                    if note
                     else None
                 ),
-                "target_material": material,
+                "target_material": material_out(material) if material else None,
             }
         )
     return rows

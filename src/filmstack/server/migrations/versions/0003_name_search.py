@@ -1,7 +1,7 @@
 """name search: folded names, indexed by FTS5 trigrams (SQLite) or pg_trgm (PostgreSQL)
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-01 10:45:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from filmstack.server.materials.names import FTS_TABLE, TRGM_INDEX, fold_name
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
