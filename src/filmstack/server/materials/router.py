@@ -181,9 +181,7 @@ def list_materials(
         return StreamingResponse(
             listing.stream_all(get_database(request), filters), media_type="application/json"
         )
-    body, next_cursor = listing.page(
-        session, filters, limit or 100, cursor, settings.max_page_rows
-    )
+    body, next_cursor = listing.page(session, filters, limit or 100, cursor, settings.max_page_rows)
     headers = {"X-Next-Cursor": next_cursor} if next_cursor else {}
     return Response(body, media_type="application/json", headers=headers)
 
