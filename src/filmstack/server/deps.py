@@ -9,6 +9,7 @@ from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 
 from filmstack.server.accounts.service import Principal, authenticate
+from filmstack.server.accounts.throttle import FailureThrottle
 from filmstack.server.config import Settings
 from filmstack.server.db import Database
 from filmstack.server.errors import Forbidden, Unauthorized
@@ -74,9 +75,18 @@ def _require(scope: str):  # type: ignore[no-untyped-def]
         request: Request, key: Annotated[str | None, Security(api_key_header)]
     ) -> Principal:
         # A short read of its own: a request is authenticated before it queues to write, and
-        # calls that need no transaction (parse) open none.
-        with get_database(request).session(write=False) as session:
-            return _principal(session, key, scope)
+        # calls that need no transaction (parse) open none. An address that keeps sending bad
+        # keys is refused (429) before it costs a database read.
+        throttle: FailureThrottle = request.app.state.auth_throttle
+        address = request.client.host if request.client else "unknown"
+        throttle.check(address)
+        try:
+            with get_database(request).session(write=False) as session:
+                return _principal(session, key, scope)
+        except Unauthorized:
+            if key:
+                throttle.failed(address)
+            raise
 
     dependency.__name__ = f"require_{scope}"
     return dependency

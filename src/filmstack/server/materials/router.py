@@ -30,6 +30,7 @@ from filmstack.server.deps import (
 from filmstack.server.errors import InvalidInput
 from filmstack.server.materials import listing, service
 from filmstack.server.routing import SlashRouter
+from filmstack.server.validation import LayerPathId, MaterialPathId
 
 router = SlashRouter(prefix="/target-materials", tags=["target materials"])
 
@@ -143,7 +144,7 @@ def list_materials(
 
 @router.get("/{target_material_id}", response_model=MaterialDetail, responses=NOT_FOUND)
 def get_material(
-    target_material_id: int, principal: ReadKey, session: SessionDep
+    target_material_id: MaterialPathId, principal: ReadKey, session: SessionDep
 ) -> dict[str, Any]:
     """Extension: one material with its layers nested."""
     material = service.get_material(session, principal, target_material_id)
@@ -152,7 +153,7 @@ def get_material(
 
 @router.patch("/{target_material_id}", response_model=Material, responses=NOT_FOUND)
 def update_material(
-    target_material_id: int,
+    target_material_id: MaterialPathId,
     body: MaterialUpdate,
     principal: WriteKey,
     session: SessionDep,
@@ -164,7 +165,9 @@ def update_material(
 
 
 @router.delete("/{target_material_id}", status_code=204, responses=NOT_FOUND)
-def delete_material(target_material_id: int, principal: DeleteKey, session: SessionDep) -> Response:
+def delete_material(
+    target_material_id: MaterialPathId, principal: DeleteKey, session: SessionDep
+) -> Response:
     """Extension: delete the material and its layers; linked physical samples lose the link."""
     material = service.get_material(session, principal, target_material_id, for_update=True)
     service.delete_material(session, material)
@@ -173,7 +176,7 @@ def delete_material(target_material_id: int, principal: DeleteKey, session: Sess
 
 @router.get("/{target_material_id}/layers", response_model=list[Layer], responses=NOT_FOUND)
 def list_layers(
-    target_material_id: int, principal: ReadKey, session: SessionDep
+    target_material_id: MaterialPathId, principal: ReadKey, session: SessionDep
 ) -> list[dict[str, Any]]:
     """Extension: the layers, ordered by position."""
     material = service.get_material(session, principal, target_material_id)
@@ -182,7 +185,7 @@ def list_layers(
 
 @router.post("/{target_material_id}/layers", responses=NOT_FOUND)
 def replace_stack(
-    target_material_id: int,
+    target_material_id: MaterialPathId,
     body: Annotated[list[LayerIn], Body(examples=[STACK_EXAMPLE])],
     principal: WriteKey,
     session: SessionDep,
@@ -196,7 +199,10 @@ def replace_stack(
 
 @router.delete("/{target_material_id}/layers/{layer_id}", status_code=204, responses=NOT_FOUND)
 def delete_layer(
-    target_material_id: int, layer_id: int, principal: DeleteKey, session: SessionDep
+    target_material_id: MaterialPathId,
+    layer_id: LayerPathId,
+    principal: DeleteKey,
+    session: SessionDep,
 ) -> Response:
     """Extension: remove one position; the others keep theirs."""
     material = service.get_material(session, principal, target_material_id, for_update=True)
