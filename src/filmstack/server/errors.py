@@ -128,7 +128,7 @@ def _count(n: Any, one: str, many: str) -> str:
     return f"{n} {one if str(n) == '1' else many}"
 
 
-def _plain_message(err: Mapping[str, Any]) -> str:
+def plain_message(err: Mapping[str, Any]) -> str:
     """pydantic's wording replaced by a short message in the user's terms."""
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
@@ -188,7 +188,7 @@ def _clean_problems(errors: Sequence[Any]) -> list[dict[str, Any]]:
     out = []
     for err in errors:
         loc = [x if isinstance(x, int) else _safe_text(str(x), 64) for x in err.get("loc", ())]
-        item: dict[str, Any] = {"type": err.get("type"), "loc": loc, "msg": _plain_message(err)}
+        item: dict[str, Any] = {"type": err.get("type"), "loc": loc, "msg": plain_message(err)}
         if "input" in err:
             item["input"] = safe_echo(err["input"])
         if err.get("ctx"):
