@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -19,7 +19,11 @@ from filmstack.server.db import Database
 from filmstack.server.errors import install_error_handlers
 from filmstack.server.limits import BodyLimitMiddleware
 from filmstack.server.materials.router import router as materials_router
-from filmstack.server.middleware import RequestChecksMiddleware, RequestContextMiddleware
+from filmstack.server.middleware import (
+    RequestChecksMiddleware,
+    RequestContextMiddleware,
+    require_json_body,
+)
 from filmstack.server.openapi import install_openapi
 from filmstack.server.samples.router import router as samples_router
 from filmstack.server.web.router import router as web_router
@@ -51,6 +55,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         description=DESCRIPTION,
         redirect_slashes=False,
         lifespan=lifespan,
+        dependencies=[Depends(require_json_body)],
     )
     app.state.settings = settings
     app.state.database = db

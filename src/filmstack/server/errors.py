@@ -136,6 +136,7 @@ def plain_message(err: Mapping[str, Any]) -> str:
     simple = {
         "missing": "is required",
         "string_type": "must be text",
+        "string_unicode": "must be valid Unicode text (lone surrogate found)",
         "int_type": "must be a whole number",
         "int_parsing": "must be a whole number",
         "int_from_float": "must be a whole number",

@@ -13,11 +13,11 @@ from urllib.parse import parse_qsl
 
 import anyio
 from starlette.requests import Request
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from filmstack.server.errors import (
     REQUEST_ID_HEADER,
+    UnsupportedMediaType,
     error_response,
     internal_error_response,
     problem,
@@ -103,7 +103,7 @@ def _is_json(content_type: str) -> bool:
 
 
 class RequestChecksMiddleware:
-    """Query text checked like body text, 415 for a body not declared JSON, a body deadline."""
+    """Query text checked like body text (before any routing), and a deadline for the body."""
 
     def __init__(self, app: ASGIApp, *, body_timeout_s: float) -> None:
         self.app = app
@@ -113,7 +113,7 @@ class RequestChecksMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rejection = self._query_problem(scope) or self._media_problem(scope)
+        rejection = self._query_problem(scope)
         if rejection is not None:
             await rejection(scope, receive, send)
             return
@@ -142,19 +142,26 @@ class RequestChecksMiddleware:
                     )
         return None
 
-    def _media_problem(self, scope: Scope) -> Any:
-        if scope.get("method") not in _BODY_METHODS or not _has_body(scope):
-            return None
-        route = _route_of(scope)
-        if route is None or getattr(route, "body_field", None) is None:
-            return None  # no JSON body is read here: a stray content type does no harm
-        content_type = Request(scope).headers.get("content-type", "")
-        if _is_json(content_type):
-            return None
-        shown = content_type or "none"
-        return error_response(
-            415, f"Send the body as JSON with Content-Type: application/json (got {shown})."
+
+def require_json_body(request: Request) -> None:
+    """App-wide dependency: a body sent to an endpoint that reads JSON must be declared JSON.
+
+    It runs after routing and before the body is validated; an endpoint that takes no body
+    never answers 415, whatever content type a client sends it.
+    """
+    route = request.scope.get("route")
+    if getattr(route, "body_field", None) is None or not _has_body(request.scope):
+        return
+    content_type = request.headers.get("content-type", "")
+    if not _is_json(content_type):
+        shown = _safe_header(content_type) or "none"
+        raise UnsupportedMediaType(
+            f"Send the body as JSON with Content-Type: application/json (got {shown})."
         )
+
+
+def _safe_header(value: str) -> str:
+    return value if len(value) <= 100 else value[:99] + "…"
 
 
 def _has_body(scope: Scope) -> bool:
@@ -164,13 +171,3 @@ def _has_body(scope: Scope) -> bool:
         if name == b"transfer-encoding":
             return True
     return False
-
-
-def _route_of(scope: Scope) -> Any:
-    app = scope.get("app")
-    router = getattr(app, "router", None)
-    for route in getattr(router, "routes", ()):
-        match, _ = route.matches(scope)
-        if match is Match.FULL:
-            return route
-    return None

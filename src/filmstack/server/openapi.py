@@ -4,8 +4,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
-from fastapi.security import APIKeyHeader
 
 _ERROR = {
     "title": "Error",
@@ -69,35 +67,23 @@ _DESCRIPTIONS = {
 }
 
 
-def _statuses(route: APIRoute, method: str) -> list[str]:
-    dependant = route.dependant
-    params = [p.name for p in dependant.path_params]
-    headers, secured = _headers_and_key(route)
-    statuses = ["422", "500", "503"]  # a query string is checked on every call
+def _statuses(operation: dict[str, Any], method: str) -> list[str]:
+    """The statuses an operation can answer, read from the operation itself."""
+    params = operation.get("parameters", [])
+    where = {(p.get("in"), str(p.get("name", "")).lower()) for p in params}
+    secured = bool(operation.get("security"))
+    statuses = {"422", "500", "503"}  # a query string is checked on every call
     if secured:
-        statuses += ["401", "403", "429"]
-    if params:
-        statuses.append("404")
-    if route.body_field is not None:
-        statuses += ["408", "413", "415"]
-    if method in ("post", "put", "patch", "delete"):
-        statuses += ["404", "409"] if secured else []
-    if "if-match" in headers:
-        statuses.append("412")
-    return sorted(set(statuses))
-
-
-def _headers_and_key(route: APIRoute) -> tuple[list[str], bool]:
-    """Header parameters of the route and its dependencies, and whether it takes an API key."""
-    headers: list[str] = []
-    secured = False
-    stack = [route.dependant]
-    while stack:
-        dep = stack.pop()
-        headers.extend(p.alias.lower() for p in dep.header_params)
-        secured = secured or isinstance(dep.call, APIKeyHeader)
-        stack.extend(dep.dependencies)
-    return headers, secured
+        statuses |= {"401", "403", "429"}
+    if any(kind == "path" for kind, _ in where):
+        statuses.add("404")
+    if "requestBody" in operation:
+        statuses |= {"408", "413", "415"}
+    if secured and method in ("post", "put", "patch", "delete"):
+        statuses |= {"404", "409"}
+    if ("header", "if-match") in where:
+        statuses.add("412")
+    return sorted(statuses)
 
 
 def _response(status: str) -> dict[str, Any]:
@@ -125,16 +111,10 @@ def install_openapi(app: FastAPI) -> None:
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.update(Error=_ERROR, InternalError=_INTERNAL, Problem=_PROBLEM)
         components["Problems"] = _PROBLEMS
-        for route in app.routes:
-            if not isinstance(route, APIRoute) or not route.include_in_schema:
-                continue
-            item = schema.get("paths", {}).get(route.path_format, {})
-            for method in route.methods or ():
-                operation = item.get(method.lower())
-                if operation is None:
-                    continue
+        for item in schema.get("paths", {}).values():
+            for method, operation in item.items():
                 responses = operation.setdefault("responses", {})
-                for status in _statuses(route, method.lower()):
+                for status in _statuses(operation, method):
                     responses[status] = {**_response(status), **_described(responses, status)}
         app.openapi_schema = schema
         return schema
