@@ -258,6 +258,34 @@ def is_busy(exc: BaseException) -> bool:
     return False
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method the OpenAPI document declares for this path (with or without its slash)."""
+    app = request.app
+    table = getattr(app.state, "allow_table", None)
+    if table is None:
+        table = []
+        for template, item in app.openapi().get("paths", {}).items():
+            integers = {
+                p["name"]
+                for op in item.values()
+                for p in op.get("parameters", [])
+                if p.get("in") == "path" and p.get("schema", {}).get("type") == "integer"
+            }
+
+            def segment(match: re.Match[str], integers: set[str] = integers) -> str:
+                return "[0-9]+" if match.group(1) in integers else "[^/]+"
+
+            pattern = re.sub(r"\\{([^}]+)\\}", segment, re.escape(template.rstrip("/")))
+            table.append((re.compile(pattern + "/?"), {m.upper() for m in item}))
+        app.state.allow_table = table
+    path = request.url.path
+    found: set[str] = set()
+    for pattern, methods in table:
+        if pattern.fullmatch(path):
+            found |= methods
+    return ", ".join(sorted(found))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def app_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, AppError)
@@ -273,7 +301,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(404, f"{ctx.get('what', 'Record')} not found")
         return error_response(422, _clean_problems(errors))
 
-    async def http_error(_request: Request, exc: Exception) -> JSONResponse:
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         detail = exc.detail
         if exc.status_code == 400 and detail == "There was an error parsing the body":
@@ -281,7 +309,10 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(
                 422, [problem(["body"], "JSON could not be parsed (too deeply nested?)")]
             )
-        return error_response(exc.status_code, detail, exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+        return error_response(exc.status_code, detail, headers)
 
     async def integrity_error(_request: Request, exc: Exception) -> JSONResponse:
         # Reached only when two writers raced past our own checks: the constraint decided.

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Path
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
+from starlette.convertors import Convertor, register_url_convertor
 
 from filmstack.server.errors import InvalidInput
 
@@ -73,18 +74,45 @@ def _strict_id(what: str, maximum: int) -> Callable[[Any], int]:
     return parse
 
 
+class DigitsConvertor(Convertor[str]):
+    """Routes an id segment only when it is ASCII digits: `parse` or `1_0` never match an id route.
+
+    The value stays text, so that `_strict_id` can still tell `00001` (422) from `1` (an id).
+    """
+
+    regex = "[0-9]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return str(value)
+
+
+register_url_convertor("digits", DigitsConvertor())
+
+
+class DigitsPath:
+    """Marks a path parameter whose route segment only matches digits (see routing.py)."""
+
+
+DIGITS_PATH = DigitsPath()
+
 MaterialPathId = Annotated[
     int,
+    DIGITS_PATH,
     BeforeValidator(_strict_id("Target material", MAX_ID)),
     Path(ge=1, le=MAX_ID, description="Id of a target material (its sample_id)."),
 ]
 LayerPathId = Annotated[
     int,
+    DIGITS_PATH,
     BeforeValidator(_strict_id("Layer", MAX_POSITION)),
     Path(ge=1, le=MAX_POSITION, description="Position of the layer: 1 sits on the substrate."),
 ]
 KeyPathId = Annotated[
     int,
+    DIGITS_PATH,
     BeforeValidator(_strict_id("API key", MAX_ID)),
     Path(ge=1, le=MAX_ID, description="Id of an API key, from GET /api-keys/."),
 ]
