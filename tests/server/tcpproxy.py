@@ -4,6 +4,7 @@ While frozen it keeps accepting connections and reading what clients send, but f
 in either direction: to the client the database looks alive and silent, like a stalled host.
 """
 
+import contextlib
 import select
 import socket
 import threading
@@ -50,10 +51,8 @@ class TcpProxy:
         self.listener.close()
         with self._lock:
             for sock in self._sockets:
-                try:
+                with contextlib.suppress(OSError):
                     sock.close()
-                except OSError:
-                    pass
 
     def _accept(self) -> None:
         while not self._closing.is_set():
