@@ -25,12 +25,14 @@ class HeaderTimeoutProtocol(H11Protocol):
 
     _header_timer: asyncio.TimerHandle | None = None
     _timed_cycle: object = None
+    _started = False  # bytes of the next request have arrived since the last response
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm_header_timer()
 
     def data_received(self, data: bytes) -> None:
+        self._started = True
         super().data_received(data)
         if self.cycle is not None and self.cycle is not self._timed_cycle:
             # The headers of a new request are complete: its body has the app's deadline.
@@ -38,6 +40,7 @@ class HeaderTimeoutProtocol(H11Protocol):
             self._cancel_header_timer()
 
     def on_response_complete(self) -> None:
+        self._started = False
         super().on_response_complete()
         self._arm_header_timer()  # the next request on this connection gets its own deadline
 
@@ -59,6 +62,8 @@ class HeaderTimeoutProtocol(H11Protocol):
         waiting = self.cycle is None or self.cycle is self._timed_cycle
         if waiting and self.cycle is not None and not self.cycle.response_complete:
             return  # a request is being served: its headers came in time
+        if self.cycle is not None and not self._started:
+            return  # an idle keep-alive connection: uvicorn's timeout_keep_alive closes it
         if not self.transport.is_closing():
             self.transport.write(_RESPONSE)
             self.transport.close()
