@@ -83,7 +83,9 @@ def detect_format(path: Path, given: str | None) -> str:
 def read_records(path: Path, fmt: str) -> tuple[list[Record], list[Problem]]:
     """Every row of the file as a record, and the rows that could not be read."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        # newline="": a CR LF inside a quoted CSV cell is data, and must come back as written.
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            text = fh.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise FileProblem(f"cannot read {path}: {exc}") from None
     if fmt == "csv":
