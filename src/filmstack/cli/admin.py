@@ -153,7 +153,11 @@ def keys_create(
         raise typer.Exit(2) from None
     finally:
         db.dispose()
-    err.print(f"created a key for {user} in {org} with scopes {scopes}")
+    err.print(
+        f"created a key for {user.strip()} in {org.strip()} with scopes {scopes}",
+        markup=False,
+        highlight=False,
+    )
     print(key)
 
 
