@@ -50,6 +50,30 @@ class Settings(BaseSettings):
         ge=0,
         description="Days a deleted material stays in the trash before it is purged for good.",
     )
+    db_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=600,
+        description="Connect and statement timeout (PostgreSQL), busy timeout (SQLite), seconds.",
+    )
+    db_pool_timeout_s: float = Field(
+        default=5.0, gt=0, le=600, description="Wait for a free pooled connection, seconds."
+    )
+    health_timeout_s: float = Field(
+        default=1.0, gt=0, le=60, description="/healthz answers 503 when the check takes longer."
+    )
+    auth_failure_limit: int = Field(
+        default=20, ge=1, description="Failed key checks one client address may make per window."
+    )
+    auth_failure_window_s: float = Field(
+        default=60.0, gt=0, description="Window of auth_failure_limit, seconds."
+    )
+    header_timeout_s: float = Field(
+        default=10.0, gt=0, le=3600, description="Time a client has to send a request's headers."
+    )
+    body_timeout_s: float = Field(
+        default=30.0, gt=0, le=3600, description="Time a client has to send a request's body."
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

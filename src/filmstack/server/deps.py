@@ -27,11 +27,13 @@ from sqlalchemy.orm import Session, SessionTransaction
 from starlette.concurrency import run_in_threadpool
 
 from filmstack.server.accounts.service import Principal, authenticate
+from filmstack.server.accounts.throttle import FailureThrottle
 from filmstack.server.config import Settings
 from filmstack.server.db import Database
 from filmstack.server.errors import Forbidden, PreconditionFailed, Unauthorized
 from filmstack.server.materials.models import TargetMaterial
 from filmstack.server.materials.service import get_material
+from filmstack.server.validation import MaterialPathId
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -49,7 +51,7 @@ def get_settings(request: Request) -> Settings:
 class PendingKey:
     """A sent key, checked inside the request's transaction; reads as the Principal it names."""
 
-    __slots__ = ("database", "key", "principal", "scope", "session")
+    __slots__ = ("database", "failed", "key", "principal", "scope", "session")
 
     def __init__(self, database: Database, key: str, scope: str) -> None:
         self.database = database
@@ -57,10 +59,12 @@ class PendingKey:
         self.scope = scope
         self.session: Session | None = None
         self.principal: Principal | None = None
+        self.failed: Callable[[], None] = lambda: None  # counts a bad key against its sender
 
     def check(self, connection: Connection) -> Principal:
         principal = authenticate(connection, self.key)
         if principal is None:
+            self.failed()
             raise Unauthorized("Invalid or revoked API key.")
         if self.scope not in principal.scopes:
             raise Forbidden(f"This API key lacks the '{self.scope}' scope.")
@@ -132,9 +136,15 @@ def _require(scope: str) -> Callable[..., Any]:
         session: SessionDep,
         key: Annotated[str | None, Security(api_key_header)],
     ) -> Principal:
+        # An address that keeps sending bad keys is refused (429) before it costs a database
+        # read; the key itself is checked in the request's transaction (PendingKey.check).
+        throttle: FailureThrottle = request.app.state.auth_throttle
+        address = request.client.host if request.client else "unknown"
+        throttle.check(address)
         if not key:
             raise Unauthorized("Missing API key: send it in the X-API-KEY header.")
         pending = PendingKey(get_database(request), key, scope)
+        pending.failed = functools.partial(throttle.failed, address)
         pending.session = session
         session.info["pending_key"] = pending
         return cast(Principal, pending)
@@ -267,31 +277,43 @@ def lock_material(
 
 
 def _read_material(
-    target_material_id: int, principal: ReadKey, session: SessionDep
+    target_material_id: MaterialPathId, principal: ReadKey, session: SessionDep
 ) -> TargetMaterial:
     return get_material(session, principal, target_material_id)
 
 
 def _write_material(
-    target_material_id: int, principal: WriteKey, session: SessionDep, if_match: IfMatch = None
+    target_material_id: MaterialPathId,
+    principal: WriteKey,
+    session: SessionDep,
+    if_match: IfMatch = None,
 ) -> TargetMaterial:
     return lock_material(session, principal, target_material_id, if_match)
 
 
 def _delete_material(
-    target_material_id: int, principal: DeleteKey, session: SessionDep, if_match: IfMatch = None
+    target_material_id: MaterialPathId,
+    principal: DeleteKey,
+    session: SessionDep,
+    if_match: IfMatch = None,
 ) -> TargetMaterial:
     return lock_material(session, principal, target_material_id, if_match)
 
 
 def _restore_material(
-    target_material_id: int, principal: WriteKey, session: SessionDep, if_match: IfMatch = None
+    target_material_id: MaterialPathId,
+    principal: WriteKey,
+    session: SessionDep,
+    if_match: IfMatch = None,
 ) -> TargetMaterial:
     return lock_material(session, principal, target_material_id, if_match, trashed=True)
 
 
 def _purge_material(
-    target_material_id: int, principal: DeleteKey, session: SessionDep, if_match: IfMatch = None
+    target_material_id: MaterialPathId,
+    principal: DeleteKey,
+    session: SessionDep,
+    if_match: IfMatch = None,
 ) -> TargetMaterial:
     return lock_material(session, principal, target_material_id, if_match, trashed=True)
 

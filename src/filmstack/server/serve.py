@@ -12,7 +12,7 @@ import socket
 import sys
 from typing import Any
 
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from filmstack.server.protocol import HeaderTimeoutProtocol
 
 
 def set_nodelay(transport: asyncio.BaseTransport) -> None:
@@ -29,8 +29,8 @@ def set_nodelay(transport: asyncio.BaseTransport) -> None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-class NoDelayH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol, with TCP_NODELAY set on each accepted connection."""
+class NoDelayH11Protocol(HeaderTimeoutProtocol):
+    """uvicorn's h11 protocol with a header deadline, and TCP_NODELAY on each connection."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         set_nodelay(transport)
@@ -42,7 +42,12 @@ def uvicorn_options(host: str, port: int) -> dict[str, Any]:
 
 
 def run(host: str, port: int, workers: int) -> None:
-    """Serve until stopped (SIGINT/SIGTERM), then say so on stderr."""
+    """Serve until stopped (SIGINT/SIGTERM), then say so on stderr.
+
+    Slow clients are cut off: headers within header_timeout_s (the protocol; each worker sets
+    it in app_from_environment), bodies within body_timeout_s (the app's own deadline), idle
+    keep-alive connections after 5 s.
+    """
     import uvicorn
 
     options = uvicorn_options(host, port)

@@ -5,13 +5,15 @@ import secrets
 from dataclasses import dataclass
 from typing import cast
 
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload
 
+from filmstack.schemas import Name
 from filmstack.server.accounts.models import ApiKey, Organization, User
 from filmstack.server.db import utcnow
-from filmstack.server.errors import InvalidInput, NotFound
+from filmstack.server.errors import InvalidInput, NotFound, plain_message
 
 SCOPES = ("read", "write", "delete", "admin")
 DEFAULT_SCOPES = ("read", "write", "delete")
@@ -36,6 +38,17 @@ def hash_key(key: str) -> str:
 
 def new_key() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+_NAME: TypeAdapter[str] = TypeAdapter(Name)
+
+
+def check_name(value: str, loc: list[str | int]) -> str:
+    """An organization or user name, by the API's rules for names (1-255 characters, one line)."""
+    try:
+        return _NAME.validate_python(value)
+    except ValidationError as exc:
+        raise InvalidInput.at(loc, plain_message(exc.errors()[0]), value) from None
 
 
 def check_scopes(scopes: list[str] | tuple[str, ...]) -> list[str]:
@@ -72,8 +85,8 @@ def create_key(
 ) -> tuple[str, ApiKey]:
     """Create the key (and its organization and user when missing); return it in clear once."""
     ordered = check_scopes(scopes)
-    org = get_or_create_org(session, org_name)
-    user = get_or_create_user(session, org, user_name)
+    org = get_or_create_org(session, check_name(org_name, ["body", "organization"]))
+    user = get_or_create_user(session, org, check_name(user_name, ["body", "user"]))
     key = new_key()
     row = ApiKey(user_id=user.id, key_hash=hash_key(key), prefix=key[:10], scopes=",".join(ordered))
     session.add(row)
