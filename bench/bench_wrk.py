@@ -100,6 +100,10 @@ class Loader:
         while self.loaded < total:
             n = min(batch, total - self.loaded)
             bodies = [material_body(i) for i in range(self.loaded, self.loaded + n)]
+
+            def i_of(body: dict[str, Any]) -> int:
+                return int(body["sample"]["sample_metadata"]["run"])
+
             now = time.strftime("%Y-%m-%d %H:%M:%S")
             from datetime import datetime
 
@@ -119,6 +123,8 @@ class Loader:
                 }
                 if "revision" in extra:
                     row["revision"] = 1
+                if i_of(b) == 777:  # one name to find exactly once at every size
+                    row["sample_name"] = s["sample_name"] = "Ünïque marker film"
                 if fold is not None:
                     row["name_folded"] = fold(s["sample_name"])
                 rows.append(row)
@@ -178,6 +184,10 @@ def operations(ids: list[int], key: str) -> list[tuple[str, dict[str, Any]]]:
         ("element=Ti (100)", {"paths": ["/target-materials/?element=Ti&limit=100"]}),
         ("name common (100)", {"paths": [f"/target-materials/?name={q('BaTiO3')}&limit=100"]}),
         ("name rare (100)", {"paths": [f"/target-materials/?name={q('run 4242')}&limit=100"]}),
+        (
+            "name unique (100)",
+            {"paths": [f"/target-materials/?name={q('unique marker')}&limit=100"]},
+        ),
         ("create 3 layers", {"paths": ["/target-materials/"], "method": "POST", "bodies": creates}),
     ]
 
@@ -291,6 +301,72 @@ def one_backend(
     return results
 
 
+def two_servers(args: argparse.Namespace, tmp: Path) -> list[dict[str, Any]]:
+    """One vs two `filmstack serve` (one worker each) on one PostgreSQL database: get one and
+    create through A alone, then through A and B at once (two wrk runs side by side)."""
+    import threading
+
+    out: list[dict[str, Any]] = []
+    with postgres_database(args.pg) as url:
+        env = {**os.environ, "FILMSTACK_DATABASE_URL": url, "FILMSTACK_DATA_DIR": str(tmp)}
+        a, key = filmstack_server(env, tmp / "a.log")
+        b, _ = filmstack_server(env, tmp / "b.log")
+        try:
+            loader = Loader(url)
+            loader.load_to(args.n)
+            ops = dict(operations(loader.ids(), key))
+            for name in ("get one", "create 3 layers"):
+                kw = ops[name]
+                one = wrk(name, a.base, a.pid, key=key, seconds=args.seconds, **kw)
+                show("one server", one)
+                runs: dict[str, Run] = {}
+
+                def drive(
+                    server: Process,
+                    tag: str,
+                    kw: dict[str, Any] = kw,
+                    name: str = name,
+                    runs: dict[str, Run] = runs,
+                ) -> None:
+                    runs[tag] = wrk(
+                        name, server.base, server.pid, key=key, seconds=args.seconds, **kw
+                    )
+
+                threads = [
+                    threading.Thread(target=drive, args=(srv, t)) for srv, t in ((a, "a"), (b, "b"))
+                ]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+                both = runs["a"].rate + runs["b"].rate
+                cpu = (
+                    (runs["a"].cpu_s + runs["b"].cpu_s)
+                    * 1000
+                    / (runs["a"].requests + runs["b"].requests)
+                )
+                print(
+                    f"  two servers {name:20} {both:8.1f} req/s (A {runs['a'].rate:.0f} + B "
+                    f"{runs['b'].rate:.0f})  CPU {cpu:.3f} ms/req  = {both / one.rate:.2f} x one",
+                    flush=True,
+                )
+                out.append(
+                    {
+                        "tag": "servers",
+                        "name": name,
+                        "one_rate": one.rate,
+                        "two_rate": both,
+                        "one_cpu_ms": one.cpu_ms,
+                        "two_cpu_ms": cpu,
+                        "load": load(),
+                    }
+                )
+        finally:
+            a.stop()
+            b.stop()
+    return out
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--backends", default="sqlite,postgresql")
@@ -300,6 +376,7 @@ def main() -> int:
     p.add_argument("--n", type=int, default=1000, help="materials before the scale step")
     p.add_argument("--scale", action="store_true", help="also measure at 1,000,002 layers")
     p.add_argument("--pg", default=PG_ADMIN, help="admin URL of the PostgreSQL server")
+    p.add_argument("--two-servers", action="store_true", help="one vs two servers on one PG")
     p.add_argument("--ops", help="only operations whose names contain one of these (a,b,...)")
     p.add_argument("--out", type=Path, help="write every figure as JSON here")
     args = p.parse_args()
@@ -325,7 +402,9 @@ def main() -> int:
         show("floor", run)
         floor = run.as_dict()
         results.append({"tag": "floor", "load": load(), **floor})
-        for backend in args.backends.split(","):
+        if args.two_servers:
+            results.extend(two_servers(args, tmp))
+        for backend in (b for b in args.backends.split(",") if b):
             for workers in (int(w) for w in args.workers.split(",")):
                 results.extend(one_backend(backend, workers, args, tmp, floor))  # type: ignore[arg-type]
     report(results, float(floor["cpu_ms"]))
