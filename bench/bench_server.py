@@ -571,7 +571,8 @@ class Direct:
 
         def ids_page(elements: tuple[str, ...]) -> Any:
             # what listing.page() runs for the first page at limit=100
-            return _filtered_ids(Filters(organization_id=self.org_id, elements=elements)).limit(101)
+            f = Filters(organization_id=self.org_id, elements=elements)
+            return _filtered_ids(f, self.dialect).limit(101)
 
         first_ids = self.ids()[:100]
         everything = Filters(organization_id=self.org_id)
@@ -581,7 +582,7 @@ class Direct:
             ("element=Lu (rare), page ids (limit=100)", ids_page(("Lu",)), True),
             ("element=Ti&element=Sr, page ids (limit=100)", ids_page(("Ti", "Sr")), True),
             ("page rows (the 100 ids of page 1)", _rows_query(first_ids), True),
-            ("full list (streamed)", _rows_query(_filtered_ids(everything)), False),
+            ("full list (streamed)", _rows_query(_filtered_ids(everything, self.dialect)), False),
         ):
             sql, plan = self.explain(query, analyze)
             out.append((label, sql, plan))

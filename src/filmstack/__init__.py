@@ -3,22 +3,41 @@
 The public surface is the Python client and its exceptions:
 
     from filmstack import Client, NotFound
+
+They are imported on first use (PEP 562), so `import filmstack.chemistry` or a server worker
+does not load the client, httpx or pydantic.
 """
 
-__version__ = "0.1.0"
+from typing import TYPE_CHECKING, Any
 
-# After __version__: the client module reads it while this package is still importing.
-from filmstack.client import Client  # noqa: E402
-from filmstack.errors import (  # noqa: E402
-    APIError,
-    AuthError,
-    ConfigurationError,
-    Conflict,
-    FilmstackError,
-    InvalidInput,
-    NotFound,
-    PreconditionFailed,
-    TransportError,
+from filmstack._version import __version__
+
+if TYPE_CHECKING:
+    from filmstack.client import Client
+    from filmstack.errors import (
+        APIError,
+        AuthError,
+        ConfigurationError,
+        Conflict,
+        FilmstackError,
+        InvalidInput,
+        NotFound,
+        PreconditionFailed,
+        TransportError,
+    )
+
+_ERRORS = frozenset(
+    {
+        "APIError",
+        "AuthError",
+        "ConfigurationError",
+        "Conflict",
+        "FilmstackError",
+        "InvalidInput",
+        "NotFound",
+        "PreconditionFailed",
+        "TransportError",
+    }
 )
 
 __all__ = [
@@ -34,3 +53,19 @@ __all__ = [
     "TransportError",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Client":
+        from filmstack.client import Client
+
+        return Client
+    if name in _ERRORS:
+        from filmstack import errors
+
+        return getattr(errors, name)
+    raise AttributeError(f"module 'filmstack' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -14,7 +14,7 @@ from typing import Any, Self, TypeVar
 
 import httpx
 
-from filmstack import __version__
+from filmstack._version import __version__
 from filmstack.config import resolve_api_key, resolve_endpoint
 from filmstack.errors import ConfigurationError, MissingAPIKey, TransportError, error_for_status
 from filmstack.schemas import Material

@@ -5,6 +5,7 @@ fields are marked "Extension". Inputs ignore unknown keys, as a lenient public A
 known key with the wrong type is rejected.
 """
 
+import math
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator
@@ -39,7 +40,25 @@ MaterialId = Annotated[int, Field(ge=1, le=MAX_INT64)]
 Position = Annotated[
     int, Field(ge=1, le=MAX_INT32, description="Position in the stack: 1 sits on the substrate.")
 ]
+# A plausible thickness: far below a monolayer up to a centimetre, never subnormal or infinite.
+MIN_THICKNESS_NM = 1e-6
+MAX_THICKNESS_NM = 1e7
+Int64 = Annotated[int, Field(ge=-MAX_INT64 - 1, le=MAX_INT64)]
+IgnoredInt = Int64
+
+
+# Structural bounds only (a 64-bit integer or a finite float): chemistry judges the amounts.
+def _storable_number(value: int | float) -> int | float:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("must be a finite number (no NaN or Infinity)")
+    if isinstance(value, int) and not -(2**63) <= value <= MAX_INT64:
+        raise ValueError("must be a number of at most 19 digits")
+    return value
+
+
+Amount = Annotated[int | float, AfterValidator(_storable_number)]
 ElementDict = dict[str, int | float]
+ElementDictIn = dict[Annotated[str, Field(max_length=64)], Amount]
 
 
 class _Input(BaseModel):
@@ -79,16 +98,17 @@ class LayerFields(_Input):
         description="Chemical formula as typed, e.g. BaTiO3, Ba0.5Sr0.5TiO3, STO.",
         examples=["BaTiO3"],
     )
-    element_dict: ElementDict | None = Field(
+    element_dict: ElementDictIn | None = Field(
         default=None,
-        description="Element symbol to amount. Filled from composition_string when left out.",
+        description="Element symbol to amount (each finite, > 0 and at most 1000). "
+        "Filled from composition_string when left out.",
     )
     orientation: Annotated[CleanText, Field(max_length=100)] | None = Field(
         default=None,
         description="Miller indices as typed: (001), [110], {111}, 11-20, c-plane.",
         examples=["001"],
     )
-    space_group: Annotated[CleanText, Field(max_length=64)] | int | None = Field(
+    space_group: Annotated[CleanText, Field(max_length=64)] | IgnoredInt | None = Field(
         default=None,
         description="Hermann-Mauguin symbol in any common spelling, or a number 1-230.",
         examples=["P4mm"],
@@ -98,10 +118,10 @@ class LayerFields(_Input):
     )
     thickness_nm: float | None = Field(
         default=None,
-        gt=0,
-        le=1e9,
+        ge=MIN_THICKNESS_NM,
+        le=MAX_THICKNESS_NM,
         allow_inf_nan=False,
-        description="Extension: intended thickness in nanometres.",
+        description="Extension: intended thickness in nanometres, from 1e-6 to 1e7.",
     )
 
 
@@ -109,8 +129,8 @@ class LayerIn(LayerFields):
     """A layer in a create body or a whole-stack replacement."""
 
     layer_id: Position
-    sample_id: int | None = Field(default=None, description="Tolerated and ignored.")
-    id: int | None = Field(default=None, description="Tolerated and ignored.")
+    sample_id: IgnoredInt | None = Field(default=None, description="Tolerated and ignored.")
+    id: IgnoredInt | None = Field(default=None, description="Tolerated and ignored.")
 
 
 class LayerCreate(LayerFields):
@@ -154,7 +174,7 @@ class MaterialUpdate(_Input):
         default=None,  # type: ignore[arg-type]
         description="Replaces the whole metadata object (it is not merged).",
     )
-    sample_id: int | None = Field(
+    sample_id: MaterialId | None = Field(
         default=None, description="Accepted only when equal to the path id."
     )
     detail_note_content: NoteText | None = Field(

@@ -16,14 +16,15 @@ from alembic.migration import MigrationContext
 
 from filmstack.server.accounts.service import authenticate, hash_key
 from filmstack.server.db import Database
-from filmstack.server.migrations import upgrade
+from filmstack.server.migrations import include_name, upgrade
 from filmstack.server.models import metadata
 from tests.conftest import PG_ENV, PG_SKIP, Backend, ServerThread, _with_schema, make_settings
 
 
 def test_migrated_schema_equals_the_models(backend: Backend, database: Database) -> None:
     with database.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_name": include_name}
+        context = MigrationContext.configure(conn, opts=opts)
         diff = compare_metadata(context, metadata)
     assert diff == []
 
@@ -31,12 +32,13 @@ def test_migrated_schema_equals_the_models(backend: Backend, database: Database)
 def test_migrations_apply_to_an_empty_sqlite_file(sqlite_copy: str) -> None:
     db = Database(sqlite_copy)
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": include_name})
+        diff = compare_metadata(context, metadata)
         version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
         tables = dict(conn.exec_driver_sql("SELECT name, sql FROM sqlite_master").fetchall())
     db.dispose()
     assert diff == []
-    assert version == "0002"
+    assert version == "0003"
     # Ids are never handed out twice: every table with an integer id is AUTOINCREMENT.
     for table in ("organizations", "api_keys", "target_materials", "layers", "material_history"):
         assert "AUTOINCREMENT" in tables[table], table
@@ -178,7 +180,10 @@ def test_a_0001_database_upgrades_with_everything_intact(blank_url: str, tmp_pat
         with db.engine.connect() as conn:
             assert (
                 compare_metadata(
-                    MigrationContext.configure(conn, opts={"compare_type": True}), metadata
+                    MigrationContext.configure(
+                        conn, opts={"compare_type": True, "include_name": include_name}
+                    ),
+                    metadata,
                 )
                 == []
             )

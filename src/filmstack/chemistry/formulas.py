@@ -17,7 +17,7 @@ from numbers import Real
 from .aliases import resolve_alias
 from .elements import ELEMENT_SYMBOLS, ISOTOPE_LABELS
 from .errors import ChemistryError
-from .guards import DECIMALS, MAX_FORMULA_LENGTH, case_variants, screen_formula
+from .guards import DECIMALS, MAX_AMOUNT, MAX_FORMULA_LENGTH, case_variants, screen_formula
 
 FRACTION_TOLERANCE = 1e-6
 
@@ -79,6 +79,11 @@ def check_element_dict(
         if not math.isfinite(value) or value <= 0:
             raise ChemistryError(
                 f"element_dict[{symbol!r}] is {amount!r}; amounts must be finite and greater than 0"
+            )
+        if value > MAX_AMOUNT:
+            raise ChemistryError(
+                f"element_dict[{symbol!r}] is {amount!r}; amounts are at most {MAX_AMOUNT:g}, "
+                "as in a formula: give the formula unit, not a count of atoms"
             )
         stored[symbol] = int(value) if value.is_integer() and abs(value) < 2**53 else value
     if composition is not None:

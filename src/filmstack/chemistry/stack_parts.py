@@ -14,7 +14,8 @@ from .errors import ChemistryError
 from .formulas import Formula, parse_formula
 from .orientations import parse_orientation
 
-MAX_THICKNESS_NM = 1e9
+MAX_THICKNESS_NM = 1e7  # 1 cm; the same plausible range as the API's thickness_nm
+MIN_THICKNESS_NM = 1e-6
 
 _UNITS_NM: dict[str, float | None] = {
     "nm": 1.0,
@@ -221,5 +222,7 @@ def _to_nm(number: str, unit: str, text: str) -> float | None:
         return None
     nm = round(value * factor, 6)
     if nm > MAX_THICKNESS_NM:
-        raise ChemistryError(f"could not read `{text}`: `{number} {unit}` is over 1 m")
+        raise ChemistryError(f"could not read `{text}`: `{number} {unit}` is over 1 cm")
+    if nm < MIN_THICKNESS_NM:
+        raise ChemistryError(f"could not read `{text}`: `{number} {unit}` is under 1e-6 nm")
     return nm

@@ -1,5 +1,7 @@
 """Server-side commands: serve, keys, db. They act on the database FILMSTACK_DATABASE_URL names."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -41,13 +43,35 @@ def _describe(url: str) -> str:
     return f"{sa_url.get_backend_name()} {sa_url.render_as_string(hide_password=True)}"
 
 
+@contextmanager
+def _reaching_database(url: str) -> Iterator[None]:
+    """An unreachable or stalled database is one line on stderr and exit 1, not a traceback."""
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from filmstack.server.db import DatabaseTimeout
+
+    try:
+        yield
+    except (DBAPIError, PoolTimeout, DatabaseTimeout) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        err.print(
+            f"error: cannot use the database ({_describe(url)}): {reason[0] if reason else exc}",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(1) from None
+
+
 def _upgraded_database() -> "Database":
     from filmstack.server.db import Database
     from filmstack.server.migrations import upgrade
 
-    url = _settings().resolved_database_url()
-    upgrade(url)
-    return Database(url)
+    settings = _settings()
+    url = settings.resolved_database_url()
+    with _reaching_database(url):
+        upgrade(url)
+    return Database(url, timeout_s=settings.db_timeout_s, pool_timeout_s=settings.db_pool_timeout_s)
 
 
 def _organization_names(session: "Session", shown: int = 10) -> list[str]:
@@ -72,21 +96,27 @@ def serve(
 
     Example: filmstack serve --port 8000
     """
-    import uvicorn
+    import os
+    import sys
 
     from filmstack.server.accounts.service import bootstrap
-    from filmstack.server.app import create_app
 
     settings = _settings()
     url = settings.resolved_database_url()
     db = _upgraded_database()
-    with db.session(write=True) as session:
+    with _reaching_database(url), db.session(write=True) as session:
         key = bootstrap(session)
         orgs = _organization_names(session) if key is None else []
     db.dispose()
     base = f"http://{host}:{port}/"
     err.print(f"filmstack serving at [bold]{base}[/]  (API docs: {base}docs, {base}redoc)")
     err.print(f"database: {_describe(url)}")
+    per_worker = max(1, settings.db_connections // workers)
+    err.print(
+        f"database connections: at most {per_worker} per worker x {workers} "
+        f"worker{'s' if workers > 1 else ''} = {per_worker * workers} "
+        f"(budget FILMSTACK_DB_CONNECTIONS={settings.db_connections})"
+    )
     if key:
         err.print("admin API key for organization 'default' (shown only once):")
         print(key, flush=True)
@@ -96,17 +126,16 @@ def serve(
             f"API keys exist already; make one with: filmstack keys create --org {org} --user USER"
             + (f"  (organizations: {', '.join(orgs)})" if len(orgs) > 1 else "")
         )
-    if workers > 1:
-        uvicorn.run(
-            "filmstack.server.app:app_from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning",
-        )
-    else:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    # Serve from a fresh interpreter that loads the server alone (not this command line and its
+    # client), with the same process id, so signals and supervisors see no difference.
+    os.environ["FILMSTACK_WORKERS"] = str(workers)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    argv = [sys.executable, "-m", "filmstack.server.serve", "--host", host, "--port", str(port)]
+    os.execv(sys.executable, [*argv, "--workers", str(workers)])
+
+
+_OPTIONS = {"organization": "--org", "user": "--user"}
 
 
 @keys_app.command("create")
@@ -127,15 +156,23 @@ def keys_create(
 
     db = _upgraded_database()
     try:
-        with db.session(write=True) as session:
-            key, row = create_key(session, org.strip(), user.strip(), scope or list(DEFAULT_SCOPES))
+        url = _settings().resolved_database_url()
+        with _reaching_database(url), db.session(write=True) as session:
+            key, row = create_key(session, org, user, scope or list(DEFAULT_SCOPES))
             scopes = row.scopes
     except InvalidInput as exc:
-        err.print(f"error: {exc.detail[0]['msg']}")
+        problem = exc.detail[0]
+        option = _OPTIONS.get(str(problem["loc"][-1]))
+        message = f"{option} {problem['msg']}" if option else problem["msg"]
+        err.print(f"error: {message}", markup=False, highlight=False)
         raise typer.Exit(2) from None
     finally:
         db.dispose()
-    err.print(f"created a key for {user} in {org} with scopes {scopes}")
+    err.print(
+        f"created a key for {user.strip()} in {org.strip()} with scopes {scopes}",
+        markup=False,
+        highlight=False,
+    )
     print(key)
 
 
@@ -151,7 +188,10 @@ def keys_list(
 
     db = _upgraded_database()
     table = Table("id", "prefix", "organization", "user", "scopes", "created", "revoked")
-    with db.session(write=False) as session:
+    with (
+        _reaching_database(_settings().resolved_database_url()),
+        db.session(write=False) as session,
+    ):
         for key in list_keys(session, org):
             table.add_row(
                 str(key.id),
@@ -179,7 +219,10 @@ def keys_revoke(
 
     db = _upgraded_database()
     try:
-        with db.session(write=True) as session:
+        with (
+            _reaching_database(_settings().resolved_database_url()),
+            db.session(write=True) as session,
+        ):
             row = revoke_key(session, key)
             err.print(f"revoked key {row.id} ({row.prefix}…)")
     except NotFound as exc:

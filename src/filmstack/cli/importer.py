@@ -70,7 +70,9 @@ def detect_format(path: Path, given: str | None) -> str:
 def read_records(path: Path, fmt: str) -> tuple[list[Record], list[Problem]]:
     """Every row of the file as a record, and the rows that could not be read."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        # newline="": a CR LF inside a quoted CSV cell is data, and must come back as written.
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            text = fh.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise FileProblem(f"cannot read {path}: {exc}") from None
     if fmt == "csv":
@@ -156,7 +158,7 @@ def _read_csv(text: str) -> tuple[list[Record], list[Problem]]:
     for row in reader:
         where = f"line {start}"
         start = reader.line_num + 1
-        cells = {k: (v or "") for k, v in row.items() if k is not None}
+        cells = {k: restore_cell(v or "") for k, v in row.items() if k is not None}
         try:
             records.append(_record_from_csv(where, cells))
         except ValueError as exc:
@@ -311,6 +313,28 @@ def export_bodies(client: Client, page_size: int = 500) -> Iterator[dict[str, An
         yield export_body(rows)
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection); OWASP's
+# advice is to prefix such a cell with a single quote, which the spreadsheet shows as text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _needs_quote(cell: str) -> bool:
+    """True for a cell a spreadsheet would execute, or one that already looks neutralised."""
+    return cell.startswith(_FORMULA_STARTS) or (
+        cell.startswith("'") and cell[1:2] in (*_FORMULA_STARTS, "'")
+    )
+
+
+def neutralise_cell(cell: str) -> str:
+    """Export side: `=1+1` is written `'=1+1`; exactly reversed by restore_cell."""
+    return "'" + cell if _needs_quote(cell) else cell
+
+
+def restore_cell(cell: str) -> str:
+    """Import side: undo neutralise_cell; any other cell is read as it is."""
+    return cell[1:] if cell.startswith("'") and _needs_quote(cell[1:]) else cell
+
+
 def csv_row(body: dict[str, Any]) -> dict[str, str]:
     sample, layers = body["sample"], body["layers"]
     stack = notation(layers)
@@ -333,7 +357,7 @@ def write_export(bodies: Iterable[dict[str, Any]], fh: IO[str], fmt: str) -> int
         writer = csv.DictWriter(fh, CSV_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for body in bodies:
-            writer.writerow(csv_row(body))
+            writer.writerow({k: neutralise_cell(v) for k, v in csv_row(body).items()})
             count += 1
     elif fmt == "jsonl":
         for body in bodies:

@@ -4,13 +4,16 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+import anyio
+import anyio.to_thread
+from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from filmstack import __version__
+from filmstack._version import __version__
 from filmstack.schemas import Health
 from filmstack.server.accounts.router import router as keys_router
+from filmstack.server.accounts.throttle import FailureThrottle
 from filmstack.server.config import Settings
 from filmstack.server.db import Database
 from filmstack.server.docs import install_docs
@@ -20,6 +23,13 @@ from filmstack.server.limits import BodyLimitMiddleware
 from filmstack.server.maintenance import housekeeping
 from filmstack.server.materials.router import router as materials_router
 from filmstack.server.materials.trash_router import router as trash_router
+from filmstack.server.middleware import (
+    RequestChecksMiddleware,
+    RequestContextMiddleware,
+    require_json_body,
+)
+from filmstack.server.openapi import install_openapi
+from filmstack.server.protocol import HeaderTimeoutProtocol
 from filmstack.server.samples.router import router as samples_router
 from filmstack.server.web.router import router as web_router
 
@@ -32,10 +42,19 @@ Every request except `/healthz` carries `X-API-KEY`.
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or Settings()
-    db = database or Database(settings.resolved_database_url())
+    db = database or Database(
+        settings.resolved_database_url(),
+        max_connections=settings.connections_per_worker(),
+        timeout_s=settings.db_timeout_s,
+        pool_timeout_s=settings.db_pool_timeout_s,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Never more request threads than connections: a thread must not wait for a connection
+        # while the request holding one waits for a thread.
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = min(limiter.total_tokens, db.max_connections)
         await asyncio.to_thread(housekeeping, db, settings, starting=True)
         yield
         if database is None:
@@ -49,17 +68,26 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=lifespan,
         docs_url=None,  # install_docs serves /docs and /redoc from the package
         redoc_url=None,
+        dependencies=[Depends(require_json_body)],
     )
     app.state.settings = settings
     app.state.database = db
-    app.state.write_lock = asyncio.Lock() if db.engine.dialect.name == "sqlite" else None
+    # SQLite writers that may hold worker threads at once (see deps.get_session).
+    app.state.write_gate = asyncio.Semaphore(4) if db.engine.dialect.name == "sqlite" else None
     app.state.idempotency_in_flight = set()
+    app.state.auth_throttle = FailureThrottle(
+        settings.auth_failure_limit, settings.auth_failure_window_s
+    )
+    # Outermost last: ids and the access log wrap everything, the body checks sit inside.
+    app.add_middleware(RequestChecksMiddleware, body_timeout_s=settings.body_timeout_s)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         paths={"/import": settings.max_import_bytes},
     )
+    app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
+    install_openapi(app)
     install_docs(app)
     app.include_router(web_router)
     app.include_router(materials_router)
@@ -68,19 +96,36 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(keys_router)
     app.include_router(exchange_router)
 
+    # The health check has threads of its own: it answers even while every request thread
+    # waits on a stalled database, and it gives up after health_timeout_s.
+    health_threads = anyio.CapacityLimiter(2)
+
+    def check_database() -> None:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
     @app.get("/healthz", response_model=Health, tags=["health"])
-    def healthz() -> JSONResponse:
-        """200 when the database answers; no key needed."""
-        try:
-            with db.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception:  # noqa: BLE001 - any failure means "not healthy"
-            return JSONResponse({"status": "unavailable", "database": "down"}, 503)
-        return JSONResponse({"status": "ok", "database": db.engine.dialect.name})
+    async def healthz() -> JSONResponse:
+        """200 when the database answers within health_timeout_s; no key needed."""
+        down = JSONResponse(
+            {"status": "unavailable", "database": "down"}, 503, headers={"Retry-After": "1"}
+        )
+        with anyio.move_on_after(settings.health_timeout_s):
+            try:
+                await anyio.to_thread.run_sync(
+                    check_database, abandon_on_cancel=True, limiter=health_threads
+                )
+            except Exception:  # noqa: BLE001 - any failure means "not healthy"
+                return down
+            return JSONResponse({"status": "ok", "database": db.engine.dialect.name})
+        return down
 
     return app
 
 
 def app_from_environment() -> FastAPI:
-    """Factory for `uvicorn --factory` and for `filmstack serve --workers N`."""
-    return create_app(Settings())
+    """Factory for `uvicorn --factory` and for `filmstack serve --workers N` (each worker)."""
+    settings = Settings()
+    # Each worker process imports the protocol afresh: its header deadline is set here.
+    HeaderTimeoutProtocol.header_timeout_s = settings.header_timeout_s
+    return create_app(settings)

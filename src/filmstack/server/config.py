@@ -27,10 +27,55 @@ class Settings(BaseSettings):
     max_layers: int = Field(default=500, ge=1)
     max_metadata_bytes: int = Field(default=64 * 1024, ge=2)
     max_metadata_depth: int = Field(default=32, ge=1)
+    max_page_rows: int = Field(
+        default=10_000,
+        ge=1,
+        description="Rows (layers) per page of the list; a page always holds one whole material.",
+    )
+    db_connections: int = Field(
+        default=80,
+        ge=1,
+        description=(
+            "Database connections one server may open over all its worker processes; the default "
+            "leaves 20 of PostgreSQL's default max_connections (100) for everything else."
+        ),
+    )
+    workers: int = Field(
+        default=1, ge=1, description="Worker processes of this server; `serve --workers` sets it."
+    )
+
+    def connections_per_worker(self) -> int:
+        """Each worker's share of db_connections (at least one)."""
+        return max(1, self.db_connections // self.workers)
+
     trash_days: int = Field(
         default=30,
         ge=0,
         description="Days a deleted material stays in the trash before it is purged for good.",
+    )
+    db_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=600,
+        description="Connect and statement timeout (PostgreSQL), busy timeout (SQLite), seconds.",
+    )
+    db_pool_timeout_s: float = Field(
+        default=5.0, gt=0, le=600, description="Wait for a free pooled connection, seconds."
+    )
+    health_timeout_s: float = Field(
+        default=1.0, gt=0, le=60, description="/healthz answers 503 when the check takes longer."
+    )
+    auth_failure_limit: int = Field(
+        default=20, ge=1, description="Failed key checks one client address may make per window."
+    )
+    auth_failure_window_s: float = Field(
+        default=60.0, gt=0, description="Window of auth_failure_limit, seconds."
+    )
+    header_timeout_s: float = Field(
+        default=10.0, gt=0, le=3600, description="Time a client has to send a request's headers."
+    )
+    body_timeout_s: float = Field(
+        default=30.0, gt=0, le=3600, description="Time a client has to send a request's body."
     )
 
     def resolved_database_url(self) -> str:

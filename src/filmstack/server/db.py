@@ -1,6 +1,10 @@
 """Engine, sessions and the declarative base shared by every domain package."""
 
 import json
+import os
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -9,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -41,6 +46,7 @@ def utcnow() -> datetime:
 # reads and then writes can fail at once with "database is locked" when another writer got in
 # between; taking the lock up front makes concurrent writers queue on busy_timeout instead.
 IMMEDIATE = "filmstack_immediate"
+_HOLDS_TURN = "filmstack_holds_write_turn"
 
 
 def _json_text(value: Any) -> str:
@@ -48,25 +54,159 @@ def _json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+class DatabaseTimeout(Exception):
+    """The database did not answer within its timeout: the client may retry later."""
+
+
+_PQTRANS_ACTIVE = 1  # libpq: a command is in progress
+
+
+class _Watchdog:
+    """Bounds every wait on a PostgreSQL connection, client side.
+
+    A server that accepts connections but stops answering (a stalled disk, a frozen host, a
+    network partition) never lets `statement_timeout` fire, and libpq has no read timeout: the
+    waiting thread would hang forever. The watchdog shuts down the socket of a connection whose
+    current call is past its deadline; the driver then fails at once and the pool drops it.
+    """
+
+    def __init__(self, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        self.down_until = 0.0  # after a stall, new connections fail fast for a moment
+        self._deadlines: dict[int, tuple[float, Any]] = {}
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, dbapi_conn: Any) -> None:
+        with self._cond:
+            self._deadlines[id(dbapi_conn)] = (time.monotonic() + self.timeout_s, dbapi_conn)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="filmstack-db-watchdog", daemon=True
+                )
+                self._thread.start()
+            self._cond.notify()
+
+    def disarm(self, dbapi_conn: Any) -> None:
+        with self._cond:
+            self._deadlines.pop(id(dbapi_conn), None)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                now = time.monotonic()
+                expired = [k for k, (t, _) in self._deadlines.items() if t <= now]
+                victims = [self._deadlines.pop(k)[1] for k in expired]
+                if not victims:
+                    soonest = min((t for t, _ in self._deadlines.values()), default=now + 60)
+                    self._cond.wait(max(0.01, soonest - now))
+                    continue
+            for conn in victims:
+                if _shut_down(conn):
+                    self.down_until = time.monotonic() + 1.0
+
+
+def _shut_down(dbapi_conn: Any) -> bool:
+    """Cut the connection off, but only while a command is in flight (not one at rest)."""
+    try:
+        if int(dbapi_conn.pgconn.transaction_status) != _PQTRANS_ACTIVE:
+            return False
+        with socket.socket(fileno=os.dup(dbapi_conn.fileno())) as sock:
+            sock.shutdown(socket.SHUT_RDWR)
+    except (OSError, ValueError, AttributeError):  # already closed
+        return False
+    return True
+
+
+def pool_options(max_connections: int) -> dict[str, int]:
+    """QueuePool arguments for at most `max_connections`: 10 kept open, the rest on demand."""
+    kept = min(10, max_connections)
+    return {"pool_size": kept, "max_overflow": max_connections - kept}
+
+
+def make_engine(
+    url: str,
+    *,
+    max_connections: int = 40,
+    timeout_s: float = 5.0,
+    pool_timeout_s: float = 5.0,
+    **kwargs: Any,
+) -> Engine:
+    """An engine whose every wait is bounded: connect, statement, pool checkout, SQLite locks.
+
+    At most `max_connections` connections (the app's request threads never outnumber them)."""
     kwargs.setdefault("json_serializer", _json_text)
+    for name, value in pool_options(max_connections).items():
+        kwargs.setdefault(name, value)
+    kwargs.setdefault("pool_timeout", pool_timeout_s)
     sa_url = make_url(url)
     if sa_url.get_backend_name() == "sqlite":
         if sa_url.database and sa_url.database != ":memory:":
             Path(sa_url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        # One connection per request thread (AnyIO runs sync endpoints on up to 40): a request
-        # must never wait for a connection while holding one of those threads.
-        kwargs.setdefault("pool_size", 10)
-        kwargs.setdefault("max_overflow", 30)
-        engine = create_engine(sa_url, connect_args={"timeout": 30}, **kwargs)
-        _configure_sqlite(engine)
+        engine = create_engine(sa_url, connect_args={"timeout": timeout_s}, **kwargs)
+        _configure_sqlite(engine, timeout_s)
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 30)
-    return create_engine(sa_url, pool_pre_ping=True, **kwargs)
+    options = str(sa_url.query.get("options", ""))
+    statement_ms = int(timeout_s * 1000)
+    connect_args = {
+        "connect_timeout": max(1, round(timeout_s)),
+        "options": f"{options} -c statement_timeout={statement_ms}".strip(),
+    }
+    engine = create_engine(sa_url, connect_args=connect_args, **kwargs)
+    _configure_postgresql(engine, _Watchdog(timeout_s))
+    return engine
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_postgresql(engine: Engine, watchdog: _Watchdog) -> None:
+    @event.listens_for(engine, "do_connect")
+    def _on_connect(*_args: Any) -> None:
+        if time.monotonic() < watchdog.down_until:
+            raise DatabaseTimeout(f"the database did not answer within {watchdog.timeout_s:g} s")
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        # A bounded pre-ping: a connection that broke while pooled is replaced, one that
+        # hangs is cut off by the watchdog instead of holding this thread.
+        watchdog.arm(dbapi_conn)
+        try:
+            with dbapi_conn.cursor() as cur:
+                cur.execute("SELECT 1")
+            dbapi_conn.rollback()
+        except Exception as exc:
+            raise DisconnectionError(str(exc)) from exc
+        finally:
+            watchdog.disarm(dbapi_conn)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _arm(_conn: Any, cursor: Any, *_args: Any) -> None:
+        watchdog.arm(cursor.connection)
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _disarm(_conn: Any, cursor: Any, *_args: Any) -> None:
+        watchdog.disarm(cursor.connection)
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _arm_end(conn: Any) -> None:
+        watchdog.arm(conn.connection.dbapi_connection)
+
+    @event.listens_for(engine, "reset")
+    def _arm_reset(dbapi_conn: Any, *_args: Any) -> None:
+        watchdog.arm(dbapi_conn)
+
+    @event.listens_for(engine, "checkin")
+    def _disarm_checkin(dbapi_conn: Any, _record: Any) -> None:
+        if dbapi_conn is not None:
+            watchdog.disarm(dbapi_conn)
+
+    @event.listens_for(engine, "handle_error")
+    def _disarm_error(context: Any) -> None:
+        dbapi_conn = getattr(context.connection, "connection", None)
+        if dbapi_conn is not None and dbapi_conn.dbapi_connection is not None:
+            watchdog.disarm(dbapi_conn.dbapi_connection)
+
+
+def _configure_sqlite(engine: Engine, timeout_s: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when a transaction begins.
@@ -75,13 +215,35 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(timeout_s * 1000)}")
         cur.close()
+
+    # Writers of this process take turns on a lock of their own before asking SQLite for its
+    # write lock: SQLite's busy handler sleeps and retries, so queueing there is unfair (a long
+    # tail), while this lock is granted as soon as the writer before has committed. A writer
+    # holds it only from its first statement to its commit, in one worker thread that waits for
+    # nothing else, so holders always finish.
+    turn = threading.Lock()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         immediate = conn.get_execution_options().get(IMMEDIATE, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if immediate:
+            if not turn.acquire(timeout=timeout_s):
+                raise OperationalError("BEGIN IMMEDIATE", None, TimeoutError("writers queue"))
+            conn.info[_HOLDS_TURN] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        except BaseException:
+            _end_turn(conn)
+            raise
+
+    def _end_turn(conn: Any) -> None:
+        if conn.info.pop(_HOLDS_TURN, False):
+            turn.release()
+
+    event.listen(engine, "commit", _end_turn)
+    event.listen(engine, "rollback", _end_turn)
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -91,11 +253,26 @@ def is_sqlite(engine: Engine) -> bool:
 class Database:
     """The engine and its two session factories: one for reads, one for writes."""
 
-    def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
+    def __init__(
+        self,
+        url: str,
+        *,
+        max_connections: int = 40,
+        timeout_s: float = 5.0,
+        pool_timeout_s: float = 5.0,
+    ) -> None:
+        self.max_connections = max_connections
+        self.engine = make_engine(
+            url,
+            max_connections=max_connections,
+            timeout_s=timeout_s,
+            pool_timeout_s=pool_timeout_s,
+        )
         self.read_sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.write_sessions = sessionmaker(
-            self.engine.execution_options(**{IMMEDIATE: True}), expire_on_commit=False
+            self.engine.execution_options(**{IMMEDIATE: True}),
+            expire_on_commit=False,
+            info={"write": True},
         )
 
     @contextmanager

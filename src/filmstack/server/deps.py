@@ -1,19 +1,39 @@
-"""Annotated dependencies: the session a request owns, the caller's key, load-or-404."""
+"""Annotated dependencies: the caller's key, the request's session, and the route running both.
+
+A request's database work runs in ONE worker thread and ONE transaction, and the key check is that
+transaction's first statement. The dependencies themselves are async and touch no database: the
+session dependency makes a Session (no connection yet) and the key dependency only checks that a
+key was sent. `RequestRoute` wraps each endpoint so that, in the endpoint's own worker thread, the
+key is checked when the transaction begins, and the transaction is committed (or rolled back)
+before the response is sent.
+
+Reads begin at once. Writes begin at their first statement, so that body validation and the
+chemistry of a stack run before a SQLite write lock is taken (see db.py), not while it is held.
+"""
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from typing import Annotated
+import contextlib
+import functools
+import inspect
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Header, Request, Security
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, SessionTransaction
+from starlette.concurrency import run_in_threadpool
 
 from filmstack.server.accounts.service import Principal, authenticate
+from filmstack.server.accounts.throttle import FailureThrottle
 from filmstack.server.config import Settings
 from filmstack.server.db import Database
 from filmstack.server.errors import Forbidden, PreconditionFailed, Unauthorized
 from filmstack.server.materials.models import TargetMaterial
 from filmstack.server.materials.service import get_material
+from filmstack.server.validation import MaterialPathId
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -28,29 +48,79 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-async def _write_turn(request: Request) -> AsyncIterator[None]:
-    """On SQLite, writing requests of this process take turns here, in the event loop.
+class PendingKey:
+    """A sent key, checked inside the request's transaction; reads as the Principal it names."""
 
-    SQLite has one writer at a time. Waiting for its lock inside a worker thread would hold that
-    thread, and with every thread waiting, the writer that has the lock could not get a thread to
-    finish: queueing before any thread is taken avoids that, and serves writers in order.
+    __slots__ = ("database", "failed", "key", "principal", "scope", "session")
+
+    def __init__(self, database: Database, key: str, scope: str) -> None:
+        self.database = database
+        self.key = key
+        self.scope = scope
+        self.session: Session | None = None
+        self.principal: Principal | None = None
+        self.failed: Callable[[], None] = lambda: None  # counts a bad key against its sender
+
+    def check(self, connection: Connection) -> Principal:
+        principal = authenticate(connection, self.key)
+        if principal is None:
+            self.failed()
+            raise Unauthorized("Invalid or revoked API key.")
+        if self.scope not in principal.scopes:
+            raise Forbidden(f"This API key lacks the '{self.scope}' scope.")
+        self.principal = principal
+        return principal
+
+    def resolve(self) -> Principal:
+        if self.principal is None:
+            if self.session is None:
+                raise RuntimeError("an API key dependency was used outside a RequestRoute")
+            self.session.connection()  # begins the transaction, whose first statement checks
+            assert self.principal is not None
+        return self.principal
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.resolve(), name)
+
+
+@event.listens_for(Session, "after_begin")
+def _check_key_first(session: Session, _tx: SessionTransaction, connection: Connection) -> None:
+    pending = session.info.get("pending_key")
+    if pending is not None and pending.principal is None:
+        pending.check(connection)
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session: no connection until first used; RequestRoute ends it.
+
+    On SQLite, at most a few writing requests of this process hold worker threads at once (the
+    write gate, taken here in the event loop): a writer holds SQLite's lock from its first
+    statement to its commit, possibly across two worker threads (a dependency, then the
+    endpoint), so the threads must never all be taken by writers waiting for that lock.
     """
-    lock: asyncio.Lock | None = request.app.state.write_lock
-    if lock is None or request.method in _READ_METHODS:
-        yield
-        return
-    async with lock:
-        yield
-
-
-def get_session(
-    request: Request, _turn: Annotated[None, Depends(_write_turn, scope="function")]
-) -> Iterator[Session]:
-    """One transaction per request: committed before the response is sent, or rolled back."""
     db = get_database(request)
     request.state.session_open = True  # the Idempotency-Key claim must come before this
-    with db.session(write=request.method not in _READ_METHODS) as session:
-        yield session
+    if request.method in _READ_METHODS:
+        session = db.read_sessions()
+        try:
+            yield session
+        finally:
+            await _end(session)
+        return
+    gate: asyncio.Semaphore | None = request.app.state.write_gate
+    async with gate if gate is not None else contextlib.nullcontext():
+        session = db.write_sessions()
+        try:
+            yield session
+        finally:
+            await _end(session)
+
+
+async def _end(session: Session) -> None:
+    """Roll back and close a session the endpoint did not end (a dependency raised before it
+    ran); after RequestRoute's commit there is nothing left to do and no thread is taken."""
+    if session.in_transaction():
+        await run_in_threadpool(session.close)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -61,34 +131,103 @@ api_key_header = APIKeyHeader(
 )
 
 
-def _principal(session: Session, key: str | None, scope: str) -> Principal:
-    if not key:
-        raise Unauthorized("Missing API key: send it in the X-API-KEY header.")
-    principal = authenticate(session, key)
-    if principal is None:
-        raise Unauthorized("Invalid or revoked API key.")
-    if scope not in principal.scopes:
-        raise Forbidden(f"This API key lacks the '{scope}' scope.")
-    return principal
-
-
-def _require(scope: str):  # type: ignore[no-untyped-def]
-    def dependency(
-        request: Request, key: Annotated[str | None, Security(api_key_header)]
+def _require(scope: str) -> Callable[..., Any]:
+    async def dependency(
+        request: Request,
+        session: SessionDep,
+        key: Annotated[str | None, Security(api_key_header)],
     ) -> Principal:
-        # A short read of its own: a request is authenticated before it queues to write, and
-        # calls that need no transaction (parse) open none.
-        with get_database(request).session(write=False) as session:
-            return _principal(session, key, scope)
+        # An address that keeps sending bad keys is refused (429) before it costs a database
+        # read; the key itself is checked in the request's transaction (PendingKey.check).
+        throttle: FailureThrottle = request.app.state.auth_throttle
+        address = request.client.host if request.client else "unknown"
+        throttle.check(address)
+        if not key:
+            raise Unauthorized("Missing API key: send it in the X-API-KEY header.")
+        pending = PendingKey(get_database(request), key, scope)
+        pending.failed = functools.partial(throttle.failed, address)
+        pending.session = session
+        session.info["pending_key"] = pending
+        return cast(Principal, pending)
 
     dependency.__name__ = f"require_{scope}"
     return dependency
+
+
+def resolve_apart(principal: Principal) -> Principal:
+    """The principal now, checked in a short read of its own if the request's transaction has
+    not begun (for work that must not begin it, e.g. claiming an Idempotency-Key). Sync: call
+    it in a worker thread."""
+    if isinstance(principal, PendingKey):
+        if principal.principal is None:
+            with principal.database.engine.connect() as connection, connection.begin():
+                return principal.check(connection)
+        return principal.principal
+    return principal
 
 
 ReadKey = Annotated[Principal, Depends(_require("read"))]
 WriteKey = Annotated[Principal, Depends(_require("write"))]
 DeleteKey = Annotated[Principal, Depends(_require("delete"))]
 AdminKey = Annotated[Principal, Depends(_require("admin"))]
+
+
+def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        session = next((v for v in kwargs.values() if isinstance(v, Session)), None)
+        pending = next((v for v in kwargs.values() if isinstance(v, PendingKey)), None)
+        if session is not None:
+            pending = session.info.get("pending_key", pending)
+        if session is None:
+            if pending is not None:  # no session of its own (e.g. parse): a read to check
+                with pending.database.engine.connect() as connection, connection.begin():
+                    pending.check(connection)
+            return endpoint(*args, **kwargs)
+        try:
+            if pending is not None and not _is_write(session):
+                session.connection()  # reads: key first, before anything else runs
+            result = endpoint(*args, **kwargs)
+            if pending is not None:
+                pending.resolve()  # never answer without having checked the key
+            session.commit()
+            return result
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    return run
+
+
+def _is_write(session: Session) -> bool:
+    return bool(session.info.get("write"))
+
+
+def _in_worker_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """The sync endpoint as a coroutine that runs it, and its transaction, in one worker thread.
+
+    FastAPI runs a sync endpoint in a worker thread and then validates its answer against the
+    response model in another; declared as a coroutine, the answer is validated in the event
+    loop instead, with no second hop.
+    """
+    work = _one_transaction(endpoint)
+
+    @functools.wraps(endpoint)
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        return await run_in_threadpool(work, *args, **kwargs)
+
+    return run
+
+
+class RequestRoute(APIRoute):
+    """An APIRoute whose sync endpoint runs key check, work and commit in one thread hop."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _in_worker_thread(endpoint)
+        super().__init__(path, endpoint, **kwargs)
 
 
 # ------------------------------------------------------------------- target materials
@@ -139,31 +278,43 @@ def lock_material(
 
 
 def _read_material(
-    target_material_id: int, principal: ReadKey, session: SessionDep
+    target_material_id: MaterialPathId, principal: ReadKey, session: SessionDep
 ) -> TargetMaterial:
     return get_material(session, principal, target_material_id)
 
 
 def _write_material(
-    target_material_id: int, principal: WriteKey, session: SessionDep, if_match: IfMatch = None
+    target_material_id: MaterialPathId,
+    principal: WriteKey,
+    session: SessionDep,
+    if_match: IfMatch = None,
 ) -> TargetMaterial:
     return lock_material(session, principal, target_material_id, if_match)
 
 
 def _delete_material(
-    target_material_id: int, principal: DeleteKey, session: SessionDep, if_match: IfMatch = None
+    target_material_id: MaterialPathId,
+    principal: DeleteKey,
+    session: SessionDep,
+    if_match: IfMatch = None,
 ) -> TargetMaterial:
     return lock_material(session, principal, target_material_id, if_match)
 
 
 def _restore_material(
-    target_material_id: int, principal: WriteKey, session: SessionDep, if_match: IfMatch = None
+    target_material_id: MaterialPathId,
+    principal: WriteKey,
+    session: SessionDep,
+    if_match: IfMatch = None,
 ) -> TargetMaterial:
     return lock_material(session, principal, target_material_id, if_match, trashed=True)
 
 
 def _purge_material(
-    target_material_id: int, principal: DeleteKey, session: SessionDep, if_match: IfMatch = None
+    target_material_id: MaterialPathId,
+    principal: DeleteKey,
+    session: SessionDep,
+    if_match: IfMatch = None,
 ) -> TargetMaterial:
     return lock_material(session, principal, target_material_id, if_match, trashed=True)
 

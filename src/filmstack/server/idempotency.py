@@ -21,7 +21,6 @@ work over; on SQLite `release_abandoned` clears such rows when a server starts (
 while another process works, because step 2 looks again under the write lock).
 """
 
-import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, nullcontext
@@ -37,7 +36,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from filmstack.server.db import Database, utcnow
-from filmstack.server.deps import WriteKey, get_database
+from filmstack.server.deps import WriteKey, get_database, resolve_apart
 from filmstack.server.errors import Conflict, InvalidInput
 from filmstack.server.materials.models import IdempotencyKey
 
@@ -239,9 +238,9 @@ def release_abandoned(session: Session) -> None:
     session.execute(delete(IdempotencyKey).where(IdempotencyKey.state == "running"))
 
 
-def _write_turn(request: Request) -> AbstractAsyncContextManager[Any]:
-    lock: asyncio.Lock | None = request.app.state.write_lock
-    return lock if lock is not None else nullcontext()
+def _write_turn(_request: Request) -> AbstractAsyncContextManager[Any]:
+    # SQLite writers take turns at their first statement, in their worker thread (db.py).
+    return nullcontext()
 
 
 async def idempotency(
@@ -263,9 +262,11 @@ async def idempotency(
         yield Idempotency()
         return
     db = get_database(request)
+    # The claim is a transaction of its own, before the request's: the key is checked apart.
+    owner = await run_in_threadpool(resolve_apart, principal)
     idem = Idempotency(
         key=check_key(key),
-        organization_id=principal.organization_id,
+        organization_id=owner.organization_id,
         request=f"{request.method} {request.url.path.rstrip('/')}",
         digest=body_hash(await request.body()),
         postgres=db.engine.dialect.name == "postgresql",

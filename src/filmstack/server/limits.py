@@ -1,4 +1,4 @@
-"""Request body size limit: 413 with the usual JSON error body, before anything is parsed."""
+"""Request body limits: 413 past the size limit, 408 past the time limit, as JSON errors."""
 
 import json
 
@@ -9,6 +9,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 class BodyTooLarge(HTTPException):
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"Request body larger than the limit of {limit} bytes.")
+
+
+class BodyTimeout(HTTPException):
+    def __init__(self, limit_s: float) -> None:
+        super().__init__(
+            408,
+            f"The request body did not arrive within {limit_s:g} s.",
+            headers={"Connection": "close"},
+        )
 
 
 class BodyLimitMiddleware:

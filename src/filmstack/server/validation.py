@@ -1,8 +1,14 @@
 """Checks of free-form JSON that depend on configurable limits."""
 
 import json
-from collections.abc import Sequence
-from typing import Any
+import re
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any
+
+from fastapi import Path
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
+from starlette.convertors import Convertor, register_url_convertor
 
 from filmstack.server.errors import InvalidInput
 
@@ -40,3 +46,79 @@ def _check_text(text: str, loc: Sequence[str | int]) -> None:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise InvalidInput.at(loc, "strings must be valid Unicode (lone surrogate found)") from None
+
+
+# ------------------------------------------------------------------------------ path ids
+
+MAX_ID = 2**63 - 1  # ids are 64-bit on every database
+MAX_POSITION = 2**31 - 1  # layer positions are 32-bit
+_PLAIN_ID = re.compile(r"[1-9][0-9]{0,18}")
+_DIGITS = re.compile(r"[1-9][0-9]*")
+
+
+def _strict_id(what: str, maximum: int) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        """Plain ASCII decimal digits, no sign, no leading zero, no `_`, `.`, space or `１`."""
+        text = value if isinstance(value, str) else None
+        if text is not None and _PLAIN_ID.fullmatch(text) and int(text) <= maximum:
+            return int(text)
+        if text is not None and (text == "0" or _DIGITS.fullmatch(text)):
+            # plain digits, but 0 or past the largest id: names no record, so 404
+            raise PydanticCustomError("id_not_found", "no such id", {"what": what})
+        raise PydanticCustomError(
+            "id_parsing",
+            "must be plain decimal digits from 1 to {maximum}, without sign or leading zero",
+            {"maximum": maximum},
+        )
+
+    return parse
+
+
+class DigitsConvertor(Convertor[str]):
+    """Routes an id segment only when it is ASCII digits: `parse` or `1_0` never match an id route.
+
+    The value stays text, so that `_strict_id` can still tell `00001` (422) from `1` (an id).
+    """
+
+    regex = "[0-9]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return str(value)
+
+
+register_url_convertor("digits", DigitsConvertor())
+
+
+class DigitsPath:
+    """Marks a path parameter whose route segment only matches digits (see routing.py)."""
+
+
+DIGITS_PATH = DigitsPath()
+
+MaterialPathId = Annotated[
+    int,
+    DIGITS_PATH,
+    BeforeValidator(_strict_id("Target material", MAX_ID)),
+    Path(ge=1, le=MAX_ID, description="Id of a target material (its sample_id)."),
+]
+LayerPathId = Annotated[
+    int,
+    DIGITS_PATH,
+    BeforeValidator(_strict_id("Layer", MAX_POSITION)),
+    Path(ge=1, le=MAX_POSITION, description="Position of the layer: 1 sits on the substrate."),
+]
+KeyPathId = Annotated[
+    int,
+    DIGITS_PATH,
+    BeforeValidator(_strict_id("API key", MAX_ID)),
+    Path(ge=1, le=MAX_ID, description="Id of an API key, from GET /api-keys/."),
+]
+RevisionPathId = Annotated[
+    int,
+    DIGITS_PATH,
+    BeforeValidator(_strict_id("Revision", MAX_ID)),
+    Path(ge=1, le=MAX_ID, description="A revision of the material, from its history."),
+]

@@ -10,6 +10,7 @@ from filmstack.server.accounts.models import ApiKey
 from filmstack.server.deps import AdminKey, SessionDep
 from filmstack.server.materials.serialize import iso
 from filmstack.server.routing import SlashRouter
+from filmstack.server.validation import KeyPathId
 
 router = SlashRouter(prefix="/api-keys", tags=["api keys"])
 
@@ -41,7 +42,7 @@ def create_key(body: ApiKeyCreate, principal: AdminKey, session: SessionDep) -> 
 
 
 @router.delete("/{key_id}", status_code=204)
-def revoke_key(key_id: int, principal: AdminKey, session: SessionDep) -> Response:
+def revoke_key(key_id: KeyPathId, principal: AdminKey, session: SessionDep) -> Response:
     """Extension: revoke a key; it stops working on the next request."""
     service.revoke_key(session, str(key_id), principal.organization_id)
     return Response(status_code=204)

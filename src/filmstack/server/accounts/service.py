@@ -3,13 +3,17 @@
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import func, select
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload
 
+from filmstack.schemas import Name
 from filmstack.server.accounts.models import ApiKey, Organization, User
 from filmstack.server.db import utcnow
-from filmstack.server.errors import InvalidInput, NotFound
+from filmstack.server.errors import InvalidInput, NotFound, plain_message
 
 SCOPES = ("read", "write", "delete", "admin")
 DEFAULT_SCOPES = ("read", "write", "delete")
@@ -34,6 +38,17 @@ def hash_key(key: str) -> str:
 
 def new_key() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+_NAME: TypeAdapter[str] = TypeAdapter(Name)
+
+
+def check_name(value: str, loc: list[str | int]) -> str:
+    """An organization or user name, by the API's rules for names (1-255 characters, one line)."""
+    try:
+        return _NAME.validate_python(value)
+    except ValidationError as exc:
+        raise InvalidInput.at(loc, plain_message(exc.errors()[0]), value) from None
 
 
 def check_scopes(scopes: list[str] | tuple[str, ...]) -> list[str]:
@@ -70,8 +85,8 @@ def create_key(
 ) -> tuple[str, ApiKey]:
     """Create the key (and its organization and user when missing); return it in clear once."""
     ordered = check_scopes(scopes)
-    org = get_or_create_org(session, org_name)
-    user = get_or_create_user(session, org, user_name)
+    org = get_or_create_org(session, check_name(org_name, ["body", "organization"]))
+    user = get_or_create_user(session, org, check_name(user_name, ["body", "user"]))
     key = new_key()
     row = ApiKey(user_id=user.id, key_hash=hash_key(key), prefix=key[:10], scopes=",".join(ordered))
     session.add(row)
@@ -79,23 +94,31 @@ def create_key(
     return key, row
 
 
-def authenticate(session: Session, key: str) -> Principal | None:
-    row = session.execute(
-        select(ApiKey, User, Organization)
-        .join(User, ApiKey.user_id == User.id)
-        .join(Organization, User.organization_id == Organization.id)
-        .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
-    ).first()
+_KEYS = cast(Table, ApiKey.__table__)
+_USERS = cast(Table, User.__table__)
+_ORGS = cast(Table, Organization.__table__)
+# One Core query, compiled once: the key, its user and organization; a revoked key finds nothing.
+_AUTHENTICATE = (
+    select(_KEYS.c.id, _KEYS.c.scopes, _USERS.c.id, _USERS.c.name, _ORGS.c.id, _ORGS.c.name)
+    .join(_USERS, _KEYS.c.user_id == _USERS.c.id)
+    .join(_ORGS, _USERS.c.organization_id == _ORGS.c.id)
+    .where(_KEYS.c.key_hash == bindparam("key_hash"), _KEYS.c.revoked_at.is_(None))
+)
+
+
+def authenticate(db: Session | Connection, key: str) -> Principal | None:
+    """Who the key belongs to, read in the caller's transaction; None for unknown or revoked."""
+    row = db.execute(_AUTHENTICATE, {"key_hash": hash_key(key)}).first()
     if row is None:
         return None
-    api_key, user, org = row
+    key_id, scopes, user_id, user_name, org_id, org_name = row
     return Principal(
-        key_id=api_key.id,
-        user_id=user.id,
-        user_name=user.name,
-        organization_id=org.id,
-        organization_name=org.name,
-        scopes=frozenset(api_key.scopes.split(",")),
+        key_id=key_id,
+        user_id=user_id,
+        user_name=user_name,
+        organization_id=org_id,
+        organization_name=org_name,
+        scopes=frozenset(scopes.split(",")),
     )
 
 

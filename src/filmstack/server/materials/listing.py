@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Integer, Select, column, exists, literal_column, select, table
 from sqlalchemy.orm import Session, aliased
 
 from filmstack.chemistry.elements import ELEMENT_SYMBOLS
@@ -14,6 +14,7 @@ from filmstack.server.accounts.models import User
 from filmstack.server.db import Database
 from filmstack.server.errors import InvalidInput
 from filmstack.server.materials.models import DetailNote, Layer, MaterialElement, TargetMaterial
+from filmstack.server.materials.names import FTS_TABLE, MIN_INDEXED, fold_name, fts_phrase
 from filmstack.server.materials.serialize import ROW_COLUMNS, row_json
 
 
@@ -61,14 +62,34 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _filtered_ids(filters: Filters, after: int | None = None) -> Select[int]:
+_FTS = table(FTS_TABLE, column("rowid", Integer))
+_FTS_MATCH = literal_column(FTS_TABLE).op("MATCH")
+
+
+def _filtered_ids(filters: Filters, dialect: str, after: int | None = None) -> Select[int]:
     """Material ids matching the filters, in id order, after `after` when paging.
 
     Element search walks the element index in its own order, so a page reads only as many
-    index entries as it returns (sorting by the materials table would read every match).
+    index entries as it returns (sorting by the materials table would read every match). On
+    SQLite a name search of three characters or more walks the FTS5 trigram index the same way,
+    in rowid order; on PostgreSQL the planner chooses between the pg_trgm index and the id order.
     """
     m = TargetMaterial
-    if filters.elements:
+    term = fold_name(filters.name) if filters.name else ""
+    use_fts = dialect == "sqlite" and len(term) >= MIN_INDEXED and not filters.elements
+    key: Any
+    if use_fts:
+        key = _FTS.c.rowid
+        query = (
+            select(key)
+            .join(m, m.id == key)
+            .where(
+                _FTS_MATCH(fts_phrase(term)),
+                m.organization_id == filters.organization_id,
+                m.deleted_at.is_(None),
+            )
+        )
+    elif filters.elements:
         first, *rest = filters.elements
         e0 = aliased(MaterialElement)
         key = e0.target_material_id
@@ -90,9 +111,8 @@ def _filtered_ids(filters: Filters, after: int | None = None) -> Select[int]:
         )
     if filters.substrate is not None:
         query = query.where(m.substrate == filters.substrate)
-    if filters.name:
-        pattern = f"%{_escape_like(filters.name.lower())}%"
-        query = query.where(func.lower(m.sample_name).like(pattern, escape="\\"))
+    if term and not use_fts:
+        query = query.where(m.name_folded.like(f"%{_escape_like(term)}%", escape="\\"))
     if after is not None:
         query = query.where(key > after)
     return query.order_by(key)
@@ -116,7 +136,7 @@ def stream_all(db: Database, filters: Filters, batch: int = 1000) -> Iterator[by
     """The whole array, read from a server-side cursor: memory does not grow with the rows."""
     with db.session(write=False) as session:
         result = session.execute(
-            _rows_query(_filtered_ids(filters)),
+            _rows_query(_filtered_ids(filters, db.engine.dialect.name)),
             execution_options={"stream_results": True, "yield_per": batch},
         )
         yield b"["
@@ -131,14 +151,29 @@ def stream_all(db: Database, filters: Filters, batch: int = 1000) -> Iterator[by
 
 
 def page(
-    session: Session, filters: Filters, limit: int, cursor: str | None
+    session: Session, filters: Filters, limit: int, cursor: str | None, max_rows: int
 ) -> tuple[bytes, str | None]:
-    """One page of `limit` materials (never splitting one's layers) and the next cursor."""
-    ids_query = _filtered_ids(filters, None if cursor is None else decode_cursor(cursor))
+    """One page and the next cursor: `limit` materials, never splitting one's layers, and no
+    more than `max_rows` rows, except that a page always holds at least one whole material.
+
+    The rows are read with LIMIT max_rows + 1, so a page never holds more than that in memory:
+    when the budget is reached, the page ends with the last material that fitted whole, and
+    the cursor continues from it.
+    """
+    dialect = session.get_bind().dialect.name
+    ids_query = _filtered_ids(filters, dialect, None if cursor is None else decode_cursor(cursor))
     ids = list(session.scalars(ids_query.limit(limit + 1)))
-    next_cursor = encode_cursor(ids[limit - 1]) if len(ids) > limit else None
+    more = len(ids) > limit
     ids = ids[:limit]
     if not ids:
         return b"[]", None
-    rows = b",".join(row_json(r) for r in session.execute(_rows_query(ids)))
-    return b"[" + rows + b"]", next_cursor
+    rows = list(session.execute(_rows_query(ids).limit(max_rows + 1)))
+    if len(rows) > max_rows:
+        cut = rows[max_rows][0]  # the material the budget ran out in: it goes to the next page
+        rows = [r for r in rows if r[0] < cut]
+        if not rows:  # one material larger than the budget: it is served whole, alone
+            rows = list(session.execute(_rows_query(ids[:1])))
+        ids = ids[: ids.index(rows[-1][0]) + 1]
+        more = True
+    body = b"[" + b",".join(row_json(r) for r in rows) + b"]"
+    return body, encode_cursor(ids[-1]) if more else None

@@ -14,11 +14,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from filmstack.server.accounts.models import User
 from filmstack.server.db import AUTOINCREMENT, Base, BigId, utcnow
+from filmstack.server.materials.names import fold_default, fold_name
 
 
 class DetailNote(Base):
@@ -49,6 +51,8 @@ class TargetMaterial(Base):
     )
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     sample_name: Mapped[str] = mapped_column(String(255))
+    # sample_name with case and accents folded (names.fold_name): what name search matches.
+    name_folded: Mapped[str] = mapped_column(String(255), default=fold_default, server_default="")
     substrate: Mapped[str] = mapped_column(String(255))
     sample_metadata: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     detail_note_id: Mapped[str | None] = mapped_column(
@@ -71,6 +75,11 @@ class TargetMaterial(Base):
         cascade="all, delete-orphan",
         passive_deletes=True,
     )
+
+
+@event.listens_for(TargetMaterial.sample_name, "set")
+def _fold_name(target: TargetMaterial, value: str, _old: object, _initiator: object) -> None:
+    target.name_folded = fold_name(value)
 
 
 class Layer(Base):

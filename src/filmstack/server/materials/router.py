@@ -41,6 +41,7 @@ from filmstack.server.materials import history, listing, service, trash
 from filmstack.server.materials.models import TargetMaterial
 from filmstack.server.materials.serialize import layer_out, load_detail, material_out
 from filmstack.server.routing import SlashRouter
+from filmstack.server.validation import LayerPathId, MaterialPathId, RevisionPathId
 
 router = SlashRouter(prefix="/target-materials", tags=["target materials"])
 
@@ -157,9 +158,11 @@ def list_materials(
     request: Request,
     principal: ReadKey,
     session: SessionDep,
+    settings: SettingsDep,
     substrate: Annotated[str | None, Query(max_length=255, description="Exact substrate.")] = None,
     name: Annotated[
-        str | None, Query(max_length=255, description="Substring of sample_name, any case.")
+        str | None,
+        Query(max_length=255, description="Substring of sample_name, any case and accents."),
     ] = None,
     element: Annotated[
         list[str] | None,
@@ -179,7 +182,7 @@ def list_materials(
         return StreamingResponse(
             listing.stream_all(get_database(request), filters), media_type="application/json"
         )
-    body, next_cursor = listing.page(session, filters, limit or 100, cursor)
+    body, next_cursor = listing.page(session, filters, limit or 100, cursor, settings.max_page_rows)
     headers = {"X-Next-Cursor": next_cursor} if next_cursor else {}
     return Response(body, media_type="application/json", headers=headers)
 
@@ -230,7 +233,7 @@ def list_layers(material: MaterialDep, session: SessionDep) -> list[dict[str, An
 
 @router.post("/{target_material_id}/layers", responses={**WRITE, **IDEMPOTENT})
 def replace_stack(
-    target_material_id: int,
+    target_material_id: MaterialPathId,
     body: Annotated[list[LayerIn], Body(examples=[STACK_EXAMPLE])],
     principal: WriteKey,
     idem: IdempotencyDep,
@@ -248,7 +251,10 @@ def replace_stack(
 
 @router.delete("/{target_material_id}/layers/{layer_id}", status_code=204, responses=WRITE)
 def delete_layer(
-    material: DeletableMaterialDep, layer_id: int, principal: DeleteKey, session: SessionDep
+    material: DeletableMaterialDep,
+    layer_id: LayerPathId,
+    principal: DeleteKey,
+    session: SessionDep,
 ) -> Response:
     """Extension: remove one position; the others keep theirs."""
     service.delete_layer(session, principal, material, layer_id)
@@ -282,7 +288,9 @@ def list_history(
     response_model=MaterialDetail,
     responses=NOT_FOUND,
 )
-def get_revision(material: MaterialDep, revision: int, session: SessionDep) -> dict[str, Any]:
+def get_revision(
+    material: MaterialDep, revision: RevisionPathId, session: SessionDep
+) -> dict[str, Any]:
     """Extension: the material exactly as GET one showed it at that revision."""
     return history.get_snapshot(session, material, revision)
 

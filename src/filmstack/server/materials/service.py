@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from filmstack import __version__
+from filmstack._version import __version__
 from filmstack.schemas import (
     MAX_INT32,
     MAX_INT64,

@@ -3,6 +3,7 @@
 from alembic import context
 
 from filmstack.server.db import make_engine
+from filmstack.server.migrations import include_name
 from filmstack.server.models import metadata
 
 config = context.config
@@ -26,6 +27,7 @@ def run_migrations_online() -> None:
             target_metadata=metadata,
             render_as_batch=sqlite,
             compare_type=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

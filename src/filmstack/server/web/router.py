@@ -1,17 +1,19 @@
 """The browser UI: one page at /, its static assets, and the stack drawing as an SVG image."""
 
+from functools import cache
 from importlib import resources
 from typing import Any
 
 from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse
 
-from filmstack.server.deps import ReadKey, SessionDep
+from filmstack.server.deps import ReadKey, RequestRoute, SessionDep
 from filmstack.server.errors import NotFound
 from filmstack.server.materials import service
+from filmstack.server.validation import MaterialPathId
 from filmstack.server.web.svg import render_stack
 
-router = APIRouter()
+router = APIRouter(route_class=RequestRoute)
 
 # Every asset is named here: nothing outside this list is ever read from the package.
 ASSETS = {
@@ -54,18 +56,19 @@ SVG_HEADERS = {
 }
 
 
+@cache
 def _asset(name: str) -> bytes:
     return resources.files("filmstack.server.web").joinpath("static", name).read_bytes()
 
 
 @router.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
-def index() -> HTMLResponse:
+async def index() -> HTMLResponse:
     """The single page; client-side routes live in the hash (#/materials/12)."""
     return HTMLResponse(_asset("index.html"), headers=PAGE_HEADERS)
 
 
 @router.get("/static/{name}", include_in_schema=False)
-def static(name: str) -> Response:
+async def static(name: str) -> Response:
     media_type = ASSETS.get(name)
     if media_type is None:
         raise NotFound(f"No static file {name!r}")
@@ -84,7 +87,9 @@ def static(name: str) -> Response:
         404: {"description": "No such target material in your organization."},
     },
 )
-def stack_svg(target_material_id: int, principal: ReadKey, session: SessionDep) -> Response:
+def stack_svg(
+    target_material_id: MaterialPathId, principal: ReadKey, session: SessionDep
+) -> Response:
     """Extension: the stack drawn as SVG, for notebooks and reports to embed."""
     material = service.get_material(session, principal, target_material_id)
     layers: list[dict[str, Any]] = [

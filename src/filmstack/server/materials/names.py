@@ -1,0 +1,31 @@
+"""Name search: one folding of case and accents, identical on SQLite and PostgreSQL.
+
+Names are stored folded too (target_materials.name_folded), and the engines index that column:
+SQLite with an FTS5 trigram table kept in sync by triggers, PostgreSQL with a pg_trgm GIN index.
+A search term is folded the same way and matched as a substring of the folded name.
+"""
+
+import unicodedata
+from typing import Any
+
+# FTS5's trigram tokenizer can only match terms of three characters or more.
+MIN_INDEXED = 3
+FTS_TABLE = "target_materials_fts"
+TRGM_INDEX = "ix_target_materials_name_folded_trgm"
+
+
+def fold_name(text: str) -> str:
+    """Compatibility-decompose, drop combining marks, casefold: "Étude" and "ETUDE" -> "etude"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", stripped.casefold())
+
+
+def fold_default(context: Any) -> str:
+    """Column default for inserts that do not set name_folded (Core bulk inserts included)."""
+    return fold_name(context.get_current_parameters()["sample_name"])
+
+
+def fts_phrase(term: str) -> str:
+    """An FTS5 MATCH string for the folded term as one phrase (a substring with trigrams)."""
+    return '"' + term.replace('"', '""') + '"'

@@ -1,0 +1,173 @@
+"""ASGI middleware: request ids and the access log, and the checks made before any routing.
+
+Both render their errors through server/errors.py, like every other error.
+"""
+
+import logging
+import re
+import time
+import uuid
+from email.message import Message as EmailMessage
+from typing import Any
+from urllib.parse import parse_qsl
+
+import anyio
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from filmstack.server.errors import (
+    REQUEST_ID_HEADER,
+    UnsupportedMediaType,
+    error_response,
+    internal_error_response,
+    problem,
+)
+from filmstack.server.limits import BodyTimeout
+
+access_log = logging.getLogger("filmstack.access")
+log = logging.getLogger("filmstack")
+
+# An incoming id is kept when it is short and plain; anything else is replaced by our own.
+_SANE_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _incoming_id(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            text = value.decode("latin-1")
+            return text if _SANE_ID.fullmatch(text) else None
+    return None
+
+
+class RequestContextMiddleware:
+    """X-Request-ID on every response, one access line per request, a JSON 500 for any bug."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = _incoming_id(scope) or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = rid
+        started = time.perf_counter()
+        status = 0
+        header = (REQUEST_ID_HEADER.lower().encode(), rid.encode())
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [h for h in message.get("headers", []) if h[0] != header[0]]
+                message = {**message, "headers": [*headers, header]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            log.error("internal error (request %s)", rid, exc_info=exc)
+            if status == 0:  # nothing sent yet: the client still gets a JSON answer
+                status = 500
+                await internal_error_response(rid)(scope, receive, send)
+        finally:
+            ms = (time.perf_counter() - started) * 1000
+            path = scope.get("path", "")
+            access_log.info(
+                "%s %s %s %.1fms id=%s",
+                scope.get("method"),
+                path.encode("unicode_escape").decode("ascii"),
+                status or "-",
+                ms,
+                rid,
+            )
+
+
+def _bad_text(text: str) -> str | None:
+    """Why a piece of request text cannot be accepted, or None."""
+    if "\x00" in text:
+        return "must not contain NUL characters"
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        return "must not contain control characters"
+    return None
+
+
+def _is_json(content_type: str) -> bool:
+    message = EmailMessage()
+    message["content-type"] = content_type
+    if message.get_content_maintype() != "application":
+        return False
+    subtype = message.get_content_subtype()
+    return subtype == "json" or subtype.endswith("+json")
+
+
+class RequestChecksMiddleware:
+    """Query text checked like body text (before any routing), and a deadline for the body."""
+
+    def __init__(self, app: ASGIApp, *, body_timeout_s: float) -> None:
+        self.app = app
+        self.body_timeout_s = body_timeout_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rejection = self._query_problem(scope)
+        if rejection is not None:
+            await rejection(scope, receive, send)
+            return
+        deadline = time.monotonic() + self.body_timeout_s
+
+        async def timed_receive() -> Message:
+            remaining = deadline - time.monotonic()
+            with anyio.move_on_after(max(0.0, remaining)) as scope_:
+                message = await receive()
+            if scope_.cancelled_caught:
+                raise BodyTimeout(self.body_timeout_s)
+            return message
+
+        await self.app(scope, timed_receive, send)
+
+    def _query_problem(self, scope: Scope) -> Any:
+        raw = scope.get("query_string", b"").decode("latin-1")
+        if not raw:
+            return None
+        for key, value in parse_qsl(raw, keep_blank_values=True, errors="replace"):
+            for text in (key, value):
+                why = _bad_text(text)
+                if why is not None:
+                    return error_response(
+                        422, [problem(["query", key], f"query text {why}", value)]
+                    )
+        return None
+
+
+def require_json_body(request: Request) -> None:
+    """App-wide dependency: a body sent to an endpoint that reads JSON must be declared JSON.
+
+    It runs after routing and before the body is validated; an endpoint that takes no body
+    never answers 415, whatever content type a client sends it.
+    """
+    route = request.scope.get("route")
+    if getattr(route, "body_field", None) is None or not _has_body(request.scope):
+        return
+    content_type = request.headers.get("content-type", "")
+    if not _is_json(content_type):
+        shown = _safe_header(content_type) or "none"
+        raise UnsupportedMediaType(
+            f"Send the body as JSON with Content-Type: application/json (got {shown})."
+        )
+
+
+def _safe_header(value: str) -> str:
+    return value if len(value) <= 100 else value[:99] + "…"
+
+
+def _has_body(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            return value.strip() not in (b"0", b"")
+        if name == b"transfer-encoding":
+            return True
+    return False
