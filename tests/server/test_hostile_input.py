@@ -320,13 +320,13 @@ def test_a_missing_table_is_a_logged_json_500_not_a_503(
     with db.engine.begin() as conn:
         conn.execute(text("DROP TABLE material_elements"))
     try:
-        with ServerThread(make_settings(Backend("sqlite", url), tmp_path), db) as srv:
-            with caplog.at_level(logging.ERROR, logger="filmstack"):
-                response = httpx.post(
-                    f"{srv.url}/target-materials/",
-                    json={**GOOD, "layers": [{"layer_id": 1, "composition_string": "SrTiO3"}]},
-                    headers={"X-API-KEY": key},
-                )
+        settings = make_settings(Backend("sqlite", url), tmp_path)
+        with ServerThread(settings, db) as srv, caplog.at_level(logging.ERROR, logger="filmstack"):
+            response = httpx.post(
+                f"{srv.url}/target-materials/",
+                json={**GOOD, "layers": [{"layer_id": 1, "composition_string": "SrTiO3"}]},
+                headers={"X-API-KEY": key},
+            )
     finally:
         db.dispose()
     assert response.status_code == 500

@@ -150,8 +150,7 @@ def _configure_postgresql(engine: Engine, watchdog: _Watchdog) -> None:
         watchdog.arm(dbapi_conn)
         try:
             with dbapi_conn.cursor() as cur:
-                cur.execute("SELECT 1")
-            dbapi_conn.rollback()
+                cur.execute("SELECT 1")  # as SQLAlchemy's own ping: no extra round trip
         except Exception as exc:
             raise DisconnectionError(str(exc)) from exc
         finally:
