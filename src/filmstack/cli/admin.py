@@ -86,7 +86,7 @@ def serve(
     import uvicorn
 
     from filmstack.server.accounts.service import bootstrap
-    from filmstack.server.app import create_app
+    from filmstack.server.app import configure_logging, create_app
     from filmstack.server.protocol import HeaderTimeoutProtocol
 
     settings = _settings()
@@ -108,6 +108,7 @@ def serve(
     # Slow clients are cut off: headers within header_timeout_s, bodies within body_timeout_s
     # (the app's own deadline), idle keep-alive connections after 5 s.
     HeaderTimeoutProtocol.header_timeout_s = settings.header_timeout_s
+    configure_logging()
     options = {"host": host, "port": port, "log_level": "warning", "http": HeaderTimeoutProtocol}
     if workers > 1:
         uvicorn.run(
