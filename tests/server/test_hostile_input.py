@@ -6,6 +6,7 @@ Every request goes over real HTTP to a real server, on SQLite and on PostgreSQL.
 import json
 import logging
 import re
+import time
 from pathlib import Path
 
 import httpx
@@ -279,9 +280,13 @@ def test_access_log_has_one_line_per_request(
 ) -> None:
     with caplog.at_level(logging.INFO, logger="filmstack.access"):
         response = api.get("/target-materials/424242")
-    rid = response.headers["x-request-id"]
-    lines = [r.getMessage() for r in caplog.records if r.name == "filmstack.access"]
-    mine = [line for line in lines if rid in line]
+        rid = response.headers["x-request-id"]
+        for _ in range(100):  # the line is written once the response is sent: wait for it
+            lines = [r.getMessage() for r in caplog.records if r.name == "filmstack.access"]
+            mine = [line for line in lines if rid in line]
+            if mine:
+                break
+            time.sleep(0.02)
     assert len(mine) == 1
     assert mine[0].startswith("GET /target-materials/424242 404 ") and "ms id=" in mine[0]
 
