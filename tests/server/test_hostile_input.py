@@ -72,7 +72,7 @@ def test_rejected_bodies_echo_safely(api: httpx.Client, body: str) -> None:
     ("method", "path", "body"),
     [
         ("POST", "/target-materials/", '{"sample": {"sample_name": NaN}}'),
-        ("PATCH", "/target-materials/1", '{"sample_name": "\\ud800"}'),
+        ("PATCH", "/target-materials/{mid}", '{"sample_name": "\\ud800"}'),
         ("POST", "/target-materials/parse", '{"prompt": NaN}'),
         ("POST", "/physical_samples/", '{"name": "\\udc00"}'),
         ("POST", "/target-materials/layers/", '{"sample_id": Infinity, "layer_id": 1}'),
@@ -81,7 +81,8 @@ def test_rejected_bodies_echo_safely(api: httpx.Client, body: str) -> None:
 def test_every_endpoint_echoes_nan_and_surrogates_safely(
     api: httpx.Client, method: str, path: str, body: str
 ) -> None:
-    assert_json_4xx(raw(api, method, path, body), 422)
+    mid = api.post("/target-materials/", json=GOOD).json()["sample_id"]
+    assert_json_4xx(raw(api, method, path.replace("{mid}", str(mid)), body), 422)
 
 
 @pytest.mark.parametrize(
