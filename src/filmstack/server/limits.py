@@ -1,9 +1,9 @@
 """Request body limits: 413 past the size limit, 408 past the time limit, as JSON errors."""
 
-import json
-
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from filmstack.server.errors import error_response
 
 
 class BodyTooLarge(HTTPException):
@@ -31,7 +31,10 @@ class BodyLimitMiddleware:
             return
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await self._reject(send)
+                # Rendered like every other error, before a byte of the body is read.
+                too_large = BodyTooLarge(self.max_bytes)
+                response = error_response(413, too_large.detail, {"Connection": "close"})
+                await response(scope, receive, send)
                 return
         seen = 0
 
@@ -45,18 +48,3 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, limited_receive, send)
-
-    async def _reject(self, send: Send) -> None:
-        body = json.dumps({"detail": BodyTooLarge(self.max_bytes).detail}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
