@@ -43,6 +43,17 @@ Position = Annotated[
 # A plausible thickness: far below a monolayer up to a centimetre, never subnormal or infinite.
 MIN_THICKNESS_NM = 1e-6
 MAX_THICKNESS_NM = 1e7
+
+
+def _not_tiny(value: float) -> float:
+    if value < MIN_THICKNESS_NM:
+        raise ValueError(f"must be at least {MIN_THICKNESS_NM:g} nm; no layer is thinner")
+    return value
+
+
+Thickness = Annotated[
+    float, Field(gt=0, le=MAX_THICKNESS_NM, allow_inf_nan=False), AfterValidator(_not_tiny)
+]
 Int64 = Annotated[int, Field(ge=-MAX_INT64 - 1, le=MAX_INT64)]
 IgnoredInt = Int64
 
@@ -116,11 +127,8 @@ class LayerFields(_Input):
     mp_id: Annotated[CleanText, Field(max_length=64)] | None = Field(
         default=None, description="Materials Project id, e.g. mp-2998.", examples=["mp-2998"]
     )
-    thickness_nm: float | None = Field(
+    thickness_nm: Thickness | None = Field(
         default=None,
-        ge=MIN_THICKNESS_NM,
-        le=MAX_THICKNESS_NM,
-        allow_inf_nan=False,
         description="Extension: intended thickness in nanometres, from 1e-6 to 1e7.",
     )
 

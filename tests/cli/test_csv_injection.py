@@ -1,4 +1,4 @@
-"""Issue class 9: CSV cells a spreadsheet would run are neutralised; import restores them."""
+"""CSV cells a spreadsheet would run are neutralised on export; import restores them exactly."""
 
 import csv
 import io

@@ -1,6 +1,7 @@
 """create_app(settings): the whole HTTP service, with no side effects at import time."""
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -123,8 +124,21 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     return app
 
 
+def configure_logging() -> None:
+    """Request lines and errors to stderr, for `filmstack serve` and its worker processes."""
+    logger = logging.getLogger("filmstack")
+    if any(getattr(h, "filmstack", False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.filmstack = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
 def app_from_environment() -> FastAPI:
     """Factory for `uvicorn --factory` and for `filmstack serve --workers N` (each worker)."""
+    configure_logging()
     settings = Settings()
     # Each worker process imports the protocol afresh: its header deadline is set here.
     HeaderTimeoutProtocol.header_timeout_s = settings.header_timeout_s

@@ -102,20 +102,27 @@ class _Watchdog:
                     self._cond.wait(max(0.01, soonest - now))
                     continue
             for conn in victims:
-                if _shut_down(conn):
+                if _in_flight(conn):
+                    # First mark the database down, so that the retry the pool makes after the
+                    # cut fails at once instead of waiting for a connect timeout of its own.
                     self.down_until = time.monotonic() + 1.0
+                    _shut_down(conn)
 
 
-def _shut_down(dbapi_conn: Any) -> bool:
-    """Cut the connection off, but only while a command is in flight (not one at rest)."""
+def _in_flight(dbapi_conn: Any) -> bool:
+    """True while a command is in progress: a connection at rest is never cut off."""
     try:
-        if int(dbapi_conn.pgconn.transaction_status) != _PQTRANS_ACTIVE:
-            return False
+        return int(dbapi_conn.pgconn.transaction_status) == _PQTRANS_ACTIVE
+    except (AttributeError, ValueError):  # closed meanwhile
+        return False
+
+
+def _shut_down(dbapi_conn: Any) -> None:
+    try:
         with socket.socket(fileno=os.dup(dbapi_conn.fileno())) as sock:
             sock.shutdown(socket.SHUT_RDWR)
     except (OSError, ValueError, AttributeError):  # already closed
-        return False
-    return True
+        pass
 
 
 def pool_options(max_connections: int) -> dict[str, int]:
@@ -170,8 +177,7 @@ def _configure_postgresql(engine: Engine, watchdog: _Watchdog) -> None:
         watchdog.arm(dbapi_conn)
         try:
             with dbapi_conn.cursor() as cur:
-                cur.execute("SELECT 1")
-            dbapi_conn.rollback()
+                cur.execute("SELECT 1")  # as SQLAlchemy's own ping: no extra round trip
         except Exception as exc:
             raise DisconnectionError(str(exc)) from exc
         finally:

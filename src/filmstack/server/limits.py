@@ -1,9 +1,9 @@
 """Request body limits: 413 past the size limit, 408 past the time limit, as JSON errors."""
 
-import json
-
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from filmstack.server.errors import error_response
 
 
 class BodyTooLarge(HTTPException):
@@ -33,7 +33,10 @@ class BodyLimitMiddleware:
         limit = self.paths.get(scope["path"].rstrip("/"), self.max_bytes)
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > limit:
-                await self._reject(send, limit)
+                # Rendered like every other error, before a byte of the body is read.
+                too_large = BodyTooLarge(limit)
+                response = error_response(413, too_large.detail, {"Connection": "close"})
+                await response(scope, receive, send)
                 return
         seen = 0
 
@@ -47,18 +50,3 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, limited_receive, send)
-
-    async def _reject(self, send: Send, limit: int) -> None:
-        body = json.dumps({"detail": BodyTooLarge(limit).detail}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})

@@ -118,13 +118,21 @@ class RequestChecksMiddleware:
             await rejection(scope, receive, send)
             return
         deadline = time.monotonic() + self.body_timeout_s
+        body_done = False
 
         async def timed_receive() -> Message:
+            # Only the body has a deadline: once it is in, receive() just waits for a disconnect
+            # (as a long streamed listing does) and must not time out.
+            nonlocal body_done
+            if body_done:
+                return await receive()
             remaining = deadline - time.monotonic()
             with anyio.move_on_after(max(0.0, remaining)) as scope_:
                 message = await receive()
             if scope_.cancelled_caught:
                 raise BodyTimeout(self.body_timeout_s)
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                body_done = True
             return message
 
         await self.app(scope, timed_receive, send)

@@ -8,16 +8,31 @@ from filmstack.server.deps import RequestRoute
 from filmstack.server.validation import DigitsPath
 
 
-def digit_segments(path: str, endpoint: Any) -> str:
-    """`{id}` becomes `{id:digits}` where the endpoint, or a dependency it declares (such as
-    MaterialDep), declares it a strict id (validation.py)."""
-    hints = get_type_hints(endpoint, include_extras=True)
+def strict_ids(call: Any, seen: set[int] | None = None) -> set[str]:
+    """Path parameters declared strict ids (validation.py) by `call` or any of its dependencies."""
+    seen = set() if seen is None else seen
+    if id(call) in seen:
+        return set()
+    seen.add(id(call))
+    try:
+        hints = get_type_hints(call, include_extras=True)
+    except (NameError, TypeError):
+        return set()
+    names: set[str] = set()
     for name, hint in hints.items():
         for meta in getattr(hint, "__metadata__", ()):
             if isinstance(meta, DigitsPath):
-                path = path.replace("{" + name + "}", "{" + name + ":digits}")
-            elif isinstance(meta, params.Depends) and meta.dependency is not None:
-                path = digit_segments(path, meta.dependency)
+                names.add(name)
+            dependency = getattr(meta, "dependency", None)
+            if isinstance(meta, params.Depends) and dependency is not None:
+                names |= strict_ids(dependency, seen)
+    return names
+
+
+def digit_segments(path: str, endpoint: Any) -> str:
+    """`{id}` becomes `{id:digits}` where the endpoint (or a dependency) declares a strict id."""
+    for name in strict_ids(endpoint):
+        path = path.replace("{" + name + "}", "{" + name + ":digits}")
     return path
 
 

@@ -110,6 +110,12 @@ LayerPathId = Annotated[
     BeforeValidator(_strict_id("Layer", MAX_POSITION)),
     Path(ge=1, le=MAX_POSITION, description="Position of the layer: 1 sits on the substrate."),
 ]
+RevisionPathId = Annotated[
+    int,
+    DIGITS_PATH,
+    BeforeValidator(_strict_id("Revision", MAX_POSITION)),
+    Path(ge=1, le=MAX_POSITION, description="A revision number of the record."),
+]
 KeyPathId = Annotated[
     int,
     DIGITS_PATH,
