@@ -122,9 +122,3 @@ KeyPathId = Annotated[
     BeforeValidator(_strict_id("API key", MAX_ID)),
     Path(ge=1, le=MAX_ID, description="Id of an API key, from GET /api-keys/."),
 ]
-RevisionPathId = Annotated[
-    int,
-    DIGITS_PATH,
-    BeforeValidator(_strict_id("Revision", MAX_ID)),
-    Path(ge=1, le=MAX_ID, description="A revision of the material, from its history."),
-]
