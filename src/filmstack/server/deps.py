@@ -99,7 +99,6 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     endpoint), so the threads must never all be taken by writers waiting for that lock.
     """
     db = get_database(request)
-    request.state.session_open = True  # the Idempotency-Key claim must come before this
     if request.method in _READ_METHODS:
         session = db.read_sessions()
         try:

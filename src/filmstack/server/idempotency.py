@@ -255,9 +255,6 @@ async def idempotency(
         ),
     ] = None,
 ) -> AsyncIterator[Idempotency]:
-    if getattr(request.state, "session_open", False):
-        # On SQLite the claim would wait for the write turn the session already holds.
-        raise RuntimeError("IdempotencyDep must come before SessionDep in the handler")
     if key is None:
         yield Idempotency()
         return
