@@ -8,7 +8,14 @@ package, every row with its source.
 from .lattices import Lattice, LatticeError, LatticeRow, builtin_rows, make_lattice
 from .lookup import Found, LatticeIndex, NotFound, find_lattice
 from .meshes import Mesh, Unsupported, surface_mesh
-from .report import LayerSpec, StackSpec, epitaxy_report, stack_from_layers, unit_cell_thickness_nm
+from .report import (
+    LayerSpec,
+    StackSpec,
+    epitaxy_report,
+    stack_from_layers,
+    stack_from_parsed,
+    unit_cell_thickness_nm,
+)
 from .thickness import critical_thickness, unit_cell_height_nm
 
 __all__ = [
@@ -28,6 +35,7 @@ __all__ = [
     "find_lattice",
     "make_lattice",
     "stack_from_layers",
+    "stack_from_parsed",
     "surface_mesh",
     "unit_cell_height_nm",
     "unit_cell_thickness_nm",

@@ -56,13 +56,14 @@ def sublattices(mesh: Mesh, max_multiple: int = MAX_MULTIPLE) -> tuple[Sublattic
 
 
 def _reduce(a: tuple[int, int], b: tuple[int, int], mesh: Mesh) -> tuple[tuple[int, int], ...]:
-    def length2(v: tuple[int, int]) -> float:
-        x, y = mesh.point(*v)
-        return x * x + y * y
+    (x1, y1), (x2, y2) = mesh.v1, mesh.v2
+    g11, g12, g22 = x1 * x1 + y1 * y1, x1 * x2 + y1 * y2, x2 * x2 + y2 * y2
 
     def dot(u: tuple[int, int], v: tuple[int, int]) -> float:
-        pu, pv = mesh.point(*u), mesh.point(*v)
-        return pu[0] * pv[0] + pu[1] * pv[1]
+        return u[0] * v[0] * g11 + (u[0] * v[1] + u[1] * v[0]) * g12 + u[1] * v[1] * g22
+
+    def length2(v: tuple[int, int]) -> float:
+        return dot(v, v)
 
     for _ in range(64):  # Lagrange–Gauss reduction; the cap keeps it bounded
         if length2(b) < length2(a) - EPSILON:
@@ -99,12 +100,13 @@ def _cells(
         by_multiple.setdefault(sub.multiple, []).append(sub)
     best: dict[tuple[int, int], tuple[float, Sublattice, Sublattice]] = {}
     period = math.gcd(film.symmetry_deg, below.symmetry_deg)
+    film_area, below_area = film.area, below.area
     for f in sublattices(film, max_multiple):
-        area_f = f.multiple * film.area
+        area_f = f.multiple * film_area
         if area_f > max_area:
             continue
         for nb, subs in by_multiple.items():
-            area_b = nb * below.area
+            area_b = nb * below_area
             if abs(area_b / area_f - 1) > AREA_TOLERANCE:
                 continue
             for b in subs:

@@ -134,6 +134,8 @@ def make_lattice(
             "use a, b, c (Å) and alpha, beta, gamma (degrees)"
         )
     numbers = {key: _number(values[key], f"{field_name}.{key}") for key in values}
+    for key, value in numbers.items():
+        _check_range(key, value, field_name)
     if "a" not in numbers:
         raise LatticeError(f"{field_name}.a is missing; give at least the lattice parameter a (Å)")
     number = parse_space_group(space_group).number if space_group is not None else None
@@ -161,18 +163,6 @@ def make_lattice(
     alpha = numbers.get("alpha", 90.0)
     beta = numbers.get("beta", 90.0)
     gamma = numbers.get("gamma", default_gamma)
-    for key, length in (("a", a), ("b", b), ("c", c)):
-        if not MIN_LENGTH <= length <= MAX_LENGTH:
-            raise LatticeError(
-                f"{field_name}.{key} is {length:g} Å; lattice parameters lie between "
-                f"{MIN_LENGTH:g} and {MAX_LENGTH:g} Å"
-            )
-    for key, angle in (("alpha", alpha), ("beta", beta), ("gamma", gamma)):
-        if not MIN_ANGLE <= angle <= MAX_ANGLE:
-            raise LatticeError(
-                f"{field_name}.{key} is {angle:g}°; cell angles lie between "
-                f"{MIN_ANGLE:g} and {MAX_ANGLE:g}°"
-            )
     lattice = Lattice(a, b, c, alpha, beta, gamma, system, centering, a_pc, setting)
     ca, cb, cg = (math.cos(math.radians(x)) for x in (alpha, beta, gamma))
     if 1 - ca * ca - cb * cb - cg * cg + 2 * ca * cb * cg <= 1e-6:
@@ -224,6 +214,19 @@ def system_mismatch(lattice: Lattice) -> str | None:
     if system == "monoclinic" and not (angle(lat.alpha, 90) and angle(lat.gamma, 90)):
         return "a monoclinic cell (unique axis b) has alpha = gamma = 90°"
     return None
+
+
+def _check_range(key: str, number: float, field_name: str) -> None:
+    if key in ("a", "b", "c") and not MIN_LENGTH <= number <= MAX_LENGTH:
+        raise LatticeError(
+            f"{field_name}.{key} is {number:g} Å; lattice parameters lie between "
+            f"{MIN_LENGTH:g} and {MAX_LENGTH:g} Å"
+        )
+    if key in ("alpha", "beta", "gamma") and not MIN_ANGLE <= number <= MAX_ANGLE:
+        raise LatticeError(
+            f"{field_name}.{key} is {number:g}°; cell angles lie between "
+            f"{MIN_ANGLE:g} and {MAX_ANGLE:g}°"
+        )
 
 
 def _guess_system(numbers: dict[str, float]) -> str:

@@ -150,17 +150,7 @@ def surface_mesh(lattice: Lattice, orientation: str) -> Mesh:
     cell, pseudocubic = working_cell(lattice)
     vectors = cell_vectors(cell)
     hexagonal = _hexagonal_axes(cell)
-    translations = _in_plane_translations(plane, cell.centering)
-    if len(translations) < 2:  # pragma: no cover - every low-index plane has two
-        raise Unsupported(f"no in-plane lattice vectors found for {orientation}")
-    carts = sorted(
-        ((_length(_combine(vectors, t)), t) for t in translations), key=lambda item: item[0]
-    )
-    first = carts[0][1]
-    c1 = _combine(vectors, first)
-    second = next(
-        t for _, t in carts if _length(_cross(c1, _combine(vectors, t))) > 1e-6 * _length(c1) ** 2
-    )
+    first, second = _two_shortest(plane, cell.centering, vectors)
     d1, d2 = first, second
     reduce_pc = (
         not pseudocubic and lattice.a_pc is not None and (lattice.pseudocubic_cells or 1) > 1
@@ -214,11 +204,11 @@ def shortest_translation(lattice: Lattice) -> float:
     if lattice.a_pc is not None:
         return lattice.a_pc
     vectors = cell_vectors(lattice)
-    shifts = [(Fraction(0),) * 3, *_CENTRING.get(lattice.centering, ())]
+    shifts = [(0, 0, 0), *_SIXTHS.get(lattice.centering, ())]
     best = math.inf
     for n in _cube(1):
         for s in shifts:
-            t = tuple(Fraction(x) + y for x, y in zip(n, s, strict=True))
+            t = (n[0] + s[0] / 6, n[1] + s[1] / 6, n[2] + s[2] / 6)
             if any(t):
                 best = min(best, _length(_combine(vectors, t)))
     return best
@@ -259,19 +249,37 @@ def _hexagonal_axes(cell: Lattice) -> bool:
     return abs(cell.gamma - 120.0) < 0.05 and abs(cell.a - cell.b) < 1e-4 * cell.a
 
 
-def _in_plane_translations(plane: tuple[int, int, int], centering: str) -> list[Index3]:
-    """Lattice translations (centring included) in the plane, shortest candidates first."""
+def _two_shortest(
+    plane: tuple[int, int, int], centering: str, vectors: tuple[Vec3, Vec3, Vec3]
+) -> tuple[Index3, Index3]:
+    """The two shortest non-parallel lattice translations (centring included) in the plane.
+
+    In two dimensions these successive minima are a basis of the plane's lattice.
+    """
     h, k, l = plane  # noqa: E741
     reach = max(2, max(abs(x) for x in plane) + 1)
     # Coordinates in sixths keep the centring shifts (1/2, 1/3, 2/3) integral.
     shifts = [(0, 0, 0), *_SIXTHS.get(centering, ())]
-    found: list[Index3] = []
+    (ax, ay, az), (bx, by, bz), (cx, cy, cz) = vectors
+    found: list[tuple[float, tuple[int, int, int], Vec3]] = []
     for n in _cube(reach):
         for s in shifts:
-            t = (6 * n[0] + s[0], 6 * n[1] + s[1], 6 * n[2] + s[2])
-            if (t[0] or t[1] or t[2]) and h * t[0] + k * t[1] + l * t[2] == 0:
-                found.append((Fraction(t[0], 6), Fraction(t[1], 6), Fraction(t[2], 6)))
-    return found
+            u, v, w = 6 * n[0] + s[0], 6 * n[1] + s[1], 6 * n[2] + s[2]
+            if (u or v or w) and h * u + k * v + l * w == 0:
+                x = (u * ax + v * bx + w * cx) / 6
+                y = (u * ay + v * by + w * cy) / 6
+                z = (u * az + v * bz + w * cz) / 6
+                found.append((x * x + y * y + z * z, (u, v, w), (x, y, z)))
+    if len(found) < 2:  # pragma: no cover - every low-index plane has two
+        raise Unsupported(f"no in-plane lattice vectors found for the plane {plane}")
+    found.sort(key=lambda item: item[0])
+    size1, t1, c1 = found[0]
+    t2 = next(t for _, t, c in found if _length(_cross(c1, c)) > 1e-6 * size1)
+    return _sixths(t1), _sixths(t2)
+
+
+def _sixths(t: tuple[int, int, int]) -> Index3:
+    return (Fraction(t[0], 6), Fraction(t[1], 6), Fraction(t[2], 6))
 
 
 @lru_cache(maxsize=8)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from filmstack.chemistry import ChemistryError, parse_orientation
+from filmstack.chemistry import ChemistryError, ParsedStack, parse_orientation
 
 from .coincidence import coincidence_cells
 from .lattices import Lattice, LatticeRow
@@ -413,6 +413,8 @@ def _assume_orientation(
         tetragonal = film_cell.system == "tetragonal" and not film_pc
         if not tetragonal or plane == (0, 0, 1):
             choice = "(" + "".join(str(x) for x in plane) + ")"
+    elif plane == (0, 0, 1) and film_cell.system == "orthorhombic":
+        choice = "(001)"  # c-axis growth, as for YBa2Cu3O7 on (001) perovskites
     if choice is None:
         return None
     return choice, (
@@ -475,5 +477,23 @@ def stack_from_layers(
                 layer_id=layer.get("layer_id"),
             )
             for layer in ordered
+        ),
+    )
+
+
+def stack_from_parsed(parsed: ParsedStack) -> StackSpec:
+    """A :class:`StackSpec` from stack text read by :func:`filmstack.chemistry.parse_stack`."""
+    return StackSpec(
+        substrate=LayerSpec(parsed.substrate, parsed.substrate_orientation),
+        layers=tuple(
+            LayerSpec(
+                formula=layer.formula,
+                orientation=layer.orientation,
+                space_group=layer.space_group,
+                thickness_nm=layer.thickness_nm,
+                thickness_unit_cells=layer.thickness_unit_cells,
+                layer_id=position,
+            )
+            for position, layer in enumerate(reversed(parsed.layers), start=1)
         ),
     )
