@@ -8,14 +8,8 @@ package, every row with its source.
 from .lattices import Lattice, LatticeError, LatticeRow, builtin_rows, make_lattice
 from .lookup import Found, LatticeIndex, NotFound, find_lattice
 from .meshes import Mesh, Unsupported, surface_mesh
-from .report import (
-    LayerSpec,
-    StackSpec,
-    epitaxy_report,
-    stack_from_layers,
-    stack_from_parsed,
-    unit_cell_thickness_nm,
-)
+from .report import epitaxy_report, unit_cell_thickness_nm
+from .stacks import LayerSpec, StackSpec, stack_from_layers, stack_from_parsed
 from .thickness import critical_thickness, unit_cell_height_nm
 
 __all__ = [

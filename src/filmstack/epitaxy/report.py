@@ -8,13 +8,12 @@ not handle), and null numbers; nothing here raises for bad data.
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from filmstack.chemistry import ChemistryError, ParsedStack, parse_orientation
+from filmstack.chemistry import ChemistryError
 
 from .coincidence import coincidence_cells
 from .lattices import Lattice, LatticeRow
@@ -27,12 +26,13 @@ from .matching import (
     stated_match,
     usual_match,
 )
-from .meshes import Mesh, Unsupported, format_direction, surface_mesh, working_cell
+from .meshes import Mesh, Unsupported, format_direction, surface_mesh
+from .relations import assume_orientation, parse_relationship
+from .stacks import LayerSpec, StackSpec
 from .thickness import critical_thickness, unit_cell_height_nm
 
 MATCHED_PERCENT = 0.1
 LARGE_MISFIT_PERCENT = 15.0
-_RELATION_SPLIT = re.compile(r"\s*(?:\|\||∥|//)\s*")
 
 FIELDS = (
     "layer_id",
@@ -61,28 +61,6 @@ FIELDS = (
     "lattice_sources",
     "notes",
 )
-
-
-@dataclass(frozen=True)
-class LayerSpec:
-    """A layer (or the substrate) as the report needs it."""
-
-    formula: str
-    orientation: str | None = None
-    space_group: str | int | None = None
-    thickness_nm: float | None = None
-    thickness_unit_cells: float | None = None
-    lattice: Mapping[str, object] | None = None
-    in_plane_relationship: str | None = None
-    layer_id: int | None = None
-
-
-@dataclass(frozen=True)
-class StackSpec:
-    """A substrate and its layers, bottom up (``layers[0]`` sits on the substrate)."""
-
-    substrate: LayerSpec
-    layers: tuple[LayerSpec, ...] = field(default_factory=tuple)
 
 
 @dataclass
@@ -182,7 +160,7 @@ def _interface(film: _Side, below: _Side, position: int) -> dict[str, Any]:
             entry, "unknown", f"{below.spec.formula} has no orientation; add {what}, e.g. (001)"
         )
     if film.orientation is None:
-        guess = _assume_orientation(film.found.lattice, below.found.lattice, below.orientation)
+        guess = assume_orientation(film.found.lattice, below.found.lattice, below.orientation)
         if guess is None:
             return _unknown(
                 entry,
@@ -248,7 +226,7 @@ def _stated(
     entry: dict[str, Any], text: str, film: Lattice, film_mesh: Mesh, below_mesh: Mesh
 ) -> dict[str, Any] | None:
     try:
-        film_dir, below_dir = _parse_relationship(text, film_mesh, below_mesh)
+        film_dir, below_dir = parse_relationship(text, film_mesh, below_mesh)
     except (ChemistryError, Unsupported) as err:
         return _unknown(entry, "unknown", f"in_plane_relationship `{text}`: {err}")
     match = stated_match(film_mesh, below_mesh, film_dir, below_dir)
@@ -362,138 +340,3 @@ def _strain_and_thickness(entry: dict[str, Any], film: Lattice) -> None:
     estimate = critical_thickness(worst, film)
     entry["critical_thickness_nm"] = estimate.nm
     entry["critical_thickness_basis"] = estimate.basis
-
-
-def _parse_relationship(
-    text: str, film: Mesh, below: Mesh
-) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
-    parts = _RELATION_SPLIT.split(text.strip())
-    if len(parts) != 2:
-        raise ChemistryError("write it as film direction || direction below, e.g. `[100] || [110]`")
-    return _in_plane(parts[0], film, "film"), _in_plane(parts[1], below, "layer below")
-
-
-def _in_plane(text: str, mesh: Mesh, whose: str) -> tuple[int, int, int]:
-    parsed = parse_orientation(text)
-    if parsed.kind not in ("direction", "direction_family"):
-        raise ChemistryError(f"`{text}` is not a direction; write it in square brackets")
-    indices = parsed.indices
-    if len(indices) == 4:
-        if not mesh.hexagonal:
-            raise ChemistryError(f"`{text}` has four indices, but the {whose} is not hexagonal")
-        big_u, big_v, _, big_w = indices
-        u, v, w = 2 * big_u + big_v, 2 * big_v + big_u, big_w
-        g = math.gcd(u, v, w)
-        indices = (u // g, v // g, w // g)
-    h, k, l = mesh.plane  # noqa: E741
-    u, v, w = indices
-    if h * u + k * v + l * w != 0:
-        raise ChemistryError(f"`{text}` does not lie in the {whose}'s plane {mesh.plane}")
-    return (u, v, w)
-
-
-def _assume_orientation(
-    film: Lattice, below: Lattice, below_orientation: str
-) -> tuple[str, str] | None:
-    """The orientation a film without one is taken to grow in, and the note saying so."""
-    try:
-        below_mesh = surface_mesh(below, below_orientation)
-    except Unsupported:
-        return None
-    film_cell, film_pc = working_cell(film)
-    film_hex = abs(film_cell.gamma - 120) < 0.05
-    cubic_film = film_pc or film_cell.system in ("cubic", "tetragonal")
-    plane = _cubic_plane(below, below_mesh)
-    choice: str | None = None
-    if below_mesh.hexagonal and below_mesh.plane[:2] == (0, 0):
-        choice = "(0001)" if film_hex else ("(111)" if cubic_film else None)
-    elif plane == (1, 1, 1) and film_hex:
-        choice = "(0001)"
-    elif plane is not None and cubic_film:
-        tetragonal = film_cell.system == "tetragonal" and not film_pc
-        if not tetragonal or plane == (0, 0, 1):
-            choice = "(" + "".join(str(x) for x in plane) + ")"
-    elif plane == (0, 0, 1) and film_cell.system == "orthorhombic":
-        choice = "(001)"  # c-axis growth, as for YBa2Cu3O7 on (001) perovskites
-    if choice is None:
-        return None
-    return choice, (
-        f"the layer's orientation is not given; {choice} assumed, the usual epitaxy on "
-        f"{below_orientation}"
-    )
-
-
-def _cubic_plane(below: Lattice, mesh: Mesh) -> tuple[int, int, int] | None:
-    """The below plane as a cubic family representative, (001), (011) or (111), if it is one."""
-    cell, pc = working_cell(below)
-    if cell.system == "cubic" or pc:
-        h, k, l = sorted(abs(x) for x in mesh.plane)  # noqa: E741
-        return (h, k, l) if (h, k, l) in ((0, 0, 1), (0, 1, 1), (1, 1, 1)) else None
-    if below.a_pc is not None and cell.system in ("orthorhombic", "tetragonal"):
-        if cell.system == "tetragonal":
-            return (0, 0, 1) if mesh.plane == (0, 0, 1) else None
-        # Pbnm: pseudocubic axes along [110], [1-10] and [001] of the orthorhombic cell.
-        h, k, l = mesh.plane  # noqa: E741
-        n = (h / cell.a, k / cell.b, l / cell.c)  # plane normal in the orthogonal cell
-        axes = ((cell.a, cell.b, 0.0), (cell.a, -cell.b, 0.0), (0.0, 0.0, 1.0))
-        comps = []
-        for axis in axes:
-            size = math.sqrt(sum(x * x for x in axis))
-            comps.append(abs(sum(p * q for p, q in zip(n, axis, strict=True))) / size)
-        top = max(comps)
-        ratios = sorted(round(x / top, 2) for x in comps)
-        for candidate in ((0, 0, 1), (0, 1, 1), (1, 1, 1)):
-            if all(abs(r - c) < 0.05 for r, c in zip(ratios, candidate, strict=True)):
-                return candidate
-    return None
-
-
-def stack_from_layers(
-    substrate: str,
-    substrate_orientation: str | None,
-    layers: Sequence[Mapping[str, Any]],
-    *,
-    substrate_lattice: Mapping[str, object] | None = None,
-    substrate_space_group: str | int | None = None,
-) -> StackSpec:
-    """A :class:`StackSpec` from wire-shaped layers (``composition_string``, ``layer_id``, …)."""
-    ordered = sorted(layers, key=lambda layer: int(layer.get("layer_id") or 0))
-    return StackSpec(
-        substrate=LayerSpec(
-            formula=substrate,
-            orientation=substrate_orientation,
-            space_group=substrate_space_group,
-            lattice=substrate_lattice,
-        ),
-        layers=tuple(
-            LayerSpec(
-                formula=str(layer.get("composition_string") or layer.get("formula") or ""),
-                orientation=layer.get("orientation"),
-                space_group=layer.get("space_group"),
-                thickness_nm=layer.get("thickness_nm"),
-                thickness_unit_cells=layer.get("thickness_unit_cells"),
-                lattice=layer.get("lattice"),
-                in_plane_relationship=layer.get("in_plane_relationship"),
-                layer_id=layer.get("layer_id"),
-            )
-            for layer in ordered
-        ),
-    )
-
-
-def stack_from_parsed(parsed: ParsedStack) -> StackSpec:
-    """A :class:`StackSpec` from stack text read by :func:`filmstack.chemistry.parse_stack`."""
-    return StackSpec(
-        substrate=LayerSpec(parsed.substrate, parsed.substrate_orientation),
-        layers=tuple(
-            LayerSpec(
-                formula=layer.formula,
-                orientation=layer.orientation,
-                space_group=layer.space_group,
-                thickness_nm=layer.thickness_nm,
-                thickness_unit_cells=layer.thickness_unit_cells,
-                layer_id=position,
-            )
-            for position, layer in enumerate(reversed(parsed.layers), start=1)
-        ),
-    )
