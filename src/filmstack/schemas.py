@@ -55,12 +55,19 @@ def _reject_null(value: object) -> object:
 # ---------------------------------------------------------------------------------- inputs
 
 
+NoteText = Annotated[CleanText, Field(max_length=100_000)]
+
+
 class SampleIn(_Input):
     sample_name: Name = Field(description="Name of the target material.", examples=["BaTiO3 on Si"])
     substrate: Name = Field(description="Substrate the stack is grown on.", examples=["Si"])
     sample_metadata: dict[str, Any] | None = Field(
         default=None,
         description="Free-form JSON object (at most 64 KiB, nesting at most 32); {} when unset.",
+    )
+    detail_note_content: NoteText | None = Field(
+        default=None,
+        description="Extension: the detail note, created with the material in the same request.",
     )
 
 
@@ -150,7 +157,7 @@ class MaterialUpdate(_Input):
     sample_id: int | None = Field(
         default=None, description="Accepted only when equal to the path id."
     )
-    detail_note_content: Annotated[CleanText, Field(max_length=100_000)] | None = Field(
+    detail_note_content: NoteText | None = Field(
         default=None, description="Creates, changes or (with null) removes the detail note."
     )
 
@@ -164,6 +171,14 @@ class MaterialUpdate(_Input):
                 {"sample_name": "BaTiO3 (001) on SrTiO3", "detail_note_content": "Anneal at 700 C."}
             ]
         }
+    )
+
+
+class RevertRequest(_Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"revision": 1}]})
+
+    revision: Annotated[int, Field(ge=1, le=MAX_INT32)] = Field(
+        description="The revision whose fields, stack and note the new revision takes."
     )
 
 
@@ -242,6 +257,7 @@ class Material(BaseModel):
                     "user_id": "5163e286-27e2-49e6-9f98-77f833e90e8c",
                     "version": "0.1.0",
                     "last_updated": "2026-11-30T08:20:10.764426Z",
+                    "revision": 1,
                 }
             ]
         }
@@ -255,6 +271,11 @@ class Material(BaseModel):
     user_id: str = Field(description="Id of the owning user.")
     version: str = Field(description="filmstack version that wrote the record.")
     last_updated: str = Field(description="ISO 8601, UTC, ending in Z.")
+    revision: int | None = Field(
+        default=None,
+        description="Extension: 1 at create, +1 on every change; the ETag header carries it. "
+        "Absent from servers without revisions.",
+    )
 
 
 class OrientationIndices(BaseModel):
@@ -300,6 +321,7 @@ class MaterialRow(BaseModel):
     user_id: str
     version: str
     last_updated: str
+    revision: int | None = Field(default=None, description="Extension: the material's revision.")
     user_name: str
     detail_note_content: str | None
 
@@ -311,6 +333,53 @@ class MaterialDetail(Material):
     user_name: str
     detail_note_content: str | None
     layers: list[Layer]
+
+
+class TrashedMaterial(MaterialDetail):
+    """Extension: a material in the trash, as it was when deleted."""
+
+    deleted_at: str = Field(description="ISO 8601, UTC, ending in Z.")
+    deleted_by: str | None = Field(description="Id of the user who deleted it.")
+    deleted_by_name: str | None = Field(description="Name of the user who deleted it.")
+
+
+class Change(BaseModel):
+    """One field of a change: `layers[2].orientation`, or `layers[2]` for a whole layer."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+class HistoryEntry(BaseModel):
+    """Extension: one change of a target material."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "revision": 2,
+                    "changed_at": "2026-11-30T08:21:00.000000Z",
+                    "user_id": "5163e286-27e2-49e6-9f98-77f833e90e8c",
+                    "user_name": "alice",
+                    "action": "update_layer",
+                    "changes": [
+                        {"field": "layers[2].orientation", "before": "(001)", "after": "(111)"}
+                    ],
+                }
+            ]
+        }
+    )
+
+    revision: int = Field(description="The material's revision after this change.")
+    changed_at: str = Field(description="ISO 8601, UTC, ending in Z.")
+    user_id: str | None
+    user_name: str | None
+    action: str = Field(
+        description="create, update, replace_layers, add_layer, update_layer, delete_layer, "
+        "delete, restore, revert or link."
+    )
+    changes: list[Change]
 
 
 class ParsedLayer(BaseModel):

@@ -30,7 +30,9 @@ def test_create_answers_the_documented_material_object(api: httpx.Client) -> Non
         "user_id",
         "version",
         "last_updated",
+        "revision",  # extension: public clients ignore keys they do not know
     }
+    assert body["revision"] == 1
     assert isinstance(body["sample_id"], int)
     assert body["sample_name"] == "BaTiO3 on Si"
     assert body["substrate"] == "Si"

@@ -1,11 +1,24 @@
-"""Migrations are the only way the schema changes: the migrated schema equals the models."""
+"""Migrations are the only way the schema changes: the migrated schema equals the models, and a
+database written at 0001 is carried forward with its ids, links, notes and keys."""
 
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from filmstack.server.accounts.service import authenticate, hash_key
 from filmstack.server.db import Database
+from filmstack.server.migrations import upgrade
 from filmstack.server.models import metadata
-from tests.conftest import Backend
+from tests.conftest import PG_ENV, PG_SKIP, Backend, ServerThread, _with_schema, make_settings
 
 
 def test_migrated_schema_equals_the_models(backend: Backend, database: Database) -> None:
@@ -20,6 +33,216 @@ def test_migrations_apply_to_an_empty_sqlite_file(sqlite_copy: str) -> None:
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
         version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        tables = dict(conn.exec_driver_sql("SELECT name, sql FROM sqlite_master").fetchall())
     db.dispose()
     assert diff == []
-    assert version == "0001"
+    assert version == "0002"
+    # Ids are never handed out twice: every table with an integer id is AUTOINCREMENT.
+    for table in ("organizations", "api_keys", "target_materials", "layers", "material_history"):
+        assert "AUTOINCREMENT" in tables[table], table
+
+
+# ----------------------------------------------------------------- a database from 0001
+
+
+@pytest.fixture
+def blank_url(backend: Backend, tmp_path: Path) -> Iterator[str]:
+    """An empty database of this test's own, on the backend's engine."""
+    if backend.name == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    base = os.environ.get(PG_ENV)
+    if not base:
+        pytest.skip(PG_SKIP)
+    admin = Database(backend.url)
+    schema = f"fs_old_{uuid.uuid4().hex[:12]}"
+    with admin.engine.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield _with_schema(backend.url.split("?")[0], schema)
+    finally:
+        with admin.engine.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+T0 = datetime(2026, 11, 30, 8, 0, 0, 123456)
+ORG, ALICE = 1, "5163e286-27e2-49e6-9f98-77f833e90e8c"
+NOTE = "0b5a8c4e-6a7e-4e0f-9b53-6d2f1f3e8a11"
+SAMPLE = "e1f6f0e4-5a9c-4f0b-8a53-1f2d6c3b9a77"
+KEY = "fs_" + "k" * 43
+
+
+def _populate_0001(url: str) -> None:
+    """What today's main writes: two organizations, a key, materials with layers, a note, a
+    physical sample linked to a material, and a hole in the ids where one was deleted."""
+    db = Database(url)
+    rows: dict[str, list[dict[str, Any]]] = {
+        "organizations": [
+            {"id": ORG, "name": "lab", "created_at": T0},
+            {"id": 2, "name": "rival", "created_at": T0},
+        ],
+        "users": [{"id": ALICE, "organization_id": ORG, "name": "alice", "created_at": T0}],
+        "api_keys": [
+            {
+                "id": 1,
+                "user_id": ALICE,
+                "key_hash": hash_key(KEY),
+                "prefix": KEY[:10],
+                "scopes": "read,write,delete",
+                "created_at": T0,
+            }
+        ],
+        "detail_notes": [
+            {"id": NOTE, "organization_id": ORG, "content": "Anneal at 700 C.", "last_updated": T0}
+        ],
+        "target_materials": [
+            {
+                "id": mid,
+                "organization_id": ORG,
+                "user_id": ALICE,
+                "sample_name": f"stack {mid}",
+                "substrate": "SrTiO3",
+                "sample_metadata": '{"T_C":700}' if mid == 1 else "{}",
+                "detail_note_id": NOTE if mid == 1 else None,
+                "version": "0.1.0",
+                "created_at": T0,
+                "last_updated": T0,
+            }
+            for mid in (1, 2, 4)  # 3 was deleted
+        ],
+        "layers": [
+            {
+                "id": 10,
+                "target_material_id": 1,
+                "position": 1,
+                "composition_string": "SrRuO3",
+                "element_dict": '{"Sr":1,"Ru":1,"O":3}',
+                "orientation": "(001)",
+                "orientation_indices": '{"kind":"plane","indices":[0,0,1]}',
+                "thickness_nm": 20.0,
+            },
+            {
+                "id": 11,
+                "target_material_id": 1,
+                "position": 2,
+                "composition_string": "BaTiO3",
+                "element_dict": '{"Ba":1,"Ti":1,"O":3}',
+                "space_group": "P4mm",
+                "space_group_number": 99,
+                "space_group_input": "P4mm",
+            },
+            {"id": 12, "target_material_id": 4, "position": 1, "composition_string": "Si"},
+        ],
+        "material_elements": [
+            {"target_material_id": 1, "element": e, "organization_id": ORG}
+            for e in ("Ba", "O", "Ru", "Sr", "Ti")
+        ],
+        "physical_samples": [
+            {
+                "id": SAMPLE,
+                "organization_id": ORG,
+                "user_id": ALICE,
+                "name": "PLD run 3",
+                "target_material_id": 1,
+                "physical_sample_metadata": "{}",
+                "version": "0.1.0",
+                "created_datetime": T0,
+                "last_updated": T0,
+            }
+        ],
+    }
+    with db.engine.begin() as conn:
+        for table, values in rows.items():
+            columns = sorted({c for row in values for c in row})
+            stmt = sa.text(
+                f"INSERT INTO {table} ({', '.join(columns)}) "
+                f"VALUES ({', '.join(':' + c for c in columns)})"
+            )
+            conn.execute(stmt, [{c: row.get(c) for c in columns} for row in values])
+        if conn.dialect.name == "postgresql":
+            for table in ("organizations", "api_keys", "target_materials", "layers"):
+                conn.execute(
+                    sa.text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))")
+                )
+    db.dispose()
+
+
+def test_a_0001_database_upgrades_with_everything_intact(blank_url: str, tmp_path: Path) -> None:
+    upgrade(blank_url, "0001")
+    _populate_0001(blank_url)
+    upgrade(blank_url)
+
+    db = Database(blank_url)
+    try:
+        with db.engine.connect() as conn:
+            assert (
+                compare_metadata(
+                    MigrationContext.configure(conn, opts={"compare_type": True}), metadata
+                )
+                == []
+            )
+            materials = conn.execute(
+                sa.text(
+                    "SELECT id, revision, detail_note_id, deleted_at FROM target_materials "
+                    "ORDER BY id"
+                )
+            ).all()
+            layers = conn.execute(
+                sa.text("SELECT id, target_material_id, position FROM layers ORDER BY id")
+            ).all()
+            link = conn.execute(
+                sa.text("SELECT target_material_id FROM physical_samples WHERE id = :s"),
+                {"s": SAMPLE},
+            ).scalar()
+            note = conn.execute(
+                sa.text("SELECT content FROM detail_notes WHERE id = :n"), {"n": NOTE}
+            ).scalar()
+            elements = conn.execute(
+                sa.text("SELECT element FROM material_elements ORDER BY element")
+            ).scalars()
+            history = conn.execute(
+                sa.text(
+                    "SELECT target_material_id, revision, action, user_id FROM material_history "
+                    "ORDER BY target_material_id"
+                )
+            ).all()
+        assert materials == [(1, 1, NOTE, None), (2, 1, None, None), (4, 1, None, None)]
+        assert layers == [(10, 1, 1), (11, 1, 2), (12, 4, 1)]
+        assert link == 1
+        assert note == "Anneal at 700 C."
+        assert list(elements) == ["Ba", "O", "Ru", "Sr", "Ti"]
+        assert history == [(m, 1, "create", ALICE) for m in (1, 2, 4)]
+        with db.session(write=False) as session:
+            principal = authenticate(session, KEY)
+        assert principal is not None and principal.organization_id == ORG
+
+        # The upgraded database serves: the create entry holds the material exactly as GET
+        # one shows it, and new ids continue after the highest, never reusing 3 or 4.
+        backend = Backend("sqlite" if blank_url.startswith("sqlite") else "postgresql", blank_url)
+        settings = make_settings(backend, tmp_path)
+        with (
+            ServerThread(settings, db) as server,
+            httpx.Client(base_url=server.url, headers={"X-API-KEY": KEY}) as api,
+        ):
+            one = api.get("/target-materials/1")
+            assert one.status_code == 200
+            assert one.json()["revision"] == 1
+            assert one.json()["detail_note_content"] == "Anneal at 700 C."
+            assert [la["id"] for la in one.json()["layers"]] == [10, 11]
+            at_1 = api.get("/target-materials/1/history/1")
+            assert at_1.status_code == 200
+            assert at_1.json() == one.json()
+            entries = api.get("/target-materials/1/history").json()
+            assert [(e["revision"], e["action"]) for e in entries] == [(1, "create")]
+            assert api.delete("/target-materials/4").status_code == 204
+            assert api.delete("/trash/4").status_code == 204
+            created = api.post(
+                "/target-materials/", json={"sample": {"sample_name": "new", "substrate": "Si"}}
+            )
+            assert created.status_code == 200
+            assert created.json()["sample_id"] == 5
+            sample = api.get(f"/physical_samples/{SAMPLE}").json()
+            assert sample["sample_id"] == 1
+    finally:
+        db.dispose()

@@ -1,5 +1,6 @@
 """Server-side commands: serve, keys, db. They act on the database FILMSTACK_DATABASE_URL names."""
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -182,3 +183,55 @@ def db_upgrade() -> None:
     url = _settings().resolved_database_url()
     _upgraded_database().dispose()
     err.print(f"database is up to date: {_describe(url)}")
+
+
+@db_app.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="Where to write the copy.", dir_okay=False)],
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+) -> None:
+    """Write a consistent copy of a SQLite database, also while the server runs and writes.
+
+    On PostgreSQL, use pg_dump instead (this command says so and exits non-zero).
+
+    Example: filmstack db backup ~/backups/filmstack-$(date +%F).db
+    """
+    from filmstack.server.backup import BackupError, backup
+
+    try:
+        summary = backup(_settings().resolved_database_url(), file, overwrite=force)
+    except BackupError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(1) from None
+    err.print(
+        f"backup written: {summary.path} (schema {summary.revision}, "
+        f"{summary.materials} materials, {summary.trashed} in the trash)"
+    )
+
+
+@db_app.command("restore")
+def db_restore(
+    file: Annotated[Path, typer.Argument(help="A file written by filmstack db backup.")],
+) -> None:
+    """Put a backup in place of the SQLite database; stop the server first.
+
+    The file is checked first (a SQLite file, a filmstack schema, intact); the database it
+    replaces is kept beside it as <name>.before-restore-<time>. On PostgreSQL, use pg_restore.
+
+    Example: filmstack db restore ~/backups/filmstack-2026-12-01.db
+    """
+    from filmstack.server.backup import BackupError, restore
+
+    url = _settings().resolved_database_url()
+    try:
+        summary, kept = restore(url, file)
+    except BackupError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(1) from None
+    _upgraded_database().dispose()
+    if kept is not None:
+        err.print(f"the database it replaced is kept as {kept}")
+    err.print(
+        f"restored {file} into {_describe(url)} ({summary.materials} materials, "
+        f"{summary.trashed} in the trash)"
+    )

@@ -15,7 +15,9 @@ from filmstack.server.config import Settings
 from filmstack.server.db import Database
 from filmstack.server.errors import install_error_handlers
 from filmstack.server.limits import BodyLimitMiddleware
+from filmstack.server.maintenance import housekeeping
 from filmstack.server.materials.router import router as materials_router
+from filmstack.server.materials.trash_router import router as trash_router
 from filmstack.server.samples.router import router as samples_router
 from filmstack.server.web.router import router as web_router
 
@@ -32,6 +34,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await asyncio.to_thread(housekeeping, db, settings, starting=True)
         yield
         if database is None:
             db.dispose()
@@ -46,10 +49,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = db
     app.state.write_lock = asyncio.Lock() if db.engine.dialect.name == "sqlite" else None
+    app.state.idempotency_in_flight = set()
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     app.include_router(web_router)
     app.include_router(materials_router)
+    app.include_router(trash_router)
     app.include_router(samples_router)
     app.include_router(keys_router)
 

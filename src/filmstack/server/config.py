@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     max_layers: int = Field(default=500, ge=1)
     max_metadata_bytes: int = Field(default=64 * 1024, ge=2)
     max_metadata_depth: int = Field(default=32, ge=1)
+    trash_days: int = Field(
+        default=30,
+        ge=0,
+        description="Days a deleted material stays in the trash before it is purged for good.",
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

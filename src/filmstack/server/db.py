@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import BigInteger, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -18,6 +18,14 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# Ids are 64-bit everywhere. SQLite only gives AUTOINCREMENT (ids never handed out twice) to an
+# INTEGER PRIMARY KEY, which is 64-bit there anyway; PostgreSQL gets BIGINT and a bigint sequence.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+# Every table with an integer id sets this, so a deleted row's id is never reused on SQLite.
+AUTOINCREMENT = {"sqlite_autoincrement": True}
 
 
 class Base(DeclarativeBase):

@@ -4,14 +4,16 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Header, Request, Security
 from fastapi.security import APIKeyHeader
 from sqlalchemy.orm import Session
 
 from filmstack.server.accounts.service import Principal, authenticate
 from filmstack.server.config import Settings
 from filmstack.server.db import Database
-from filmstack.server.errors import Forbidden, Unauthorized
+from filmstack.server.errors import Forbidden, PreconditionFailed, Unauthorized
+from filmstack.server.materials.models import TargetMaterial
+from filmstack.server.materials.service import get_material
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -86,3 +88,91 @@ ReadKey = Annotated[Principal, Depends(_require("read"))]
 WriteKey = Annotated[Principal, Depends(_require("write"))]
 DeleteKey = Annotated[Principal, Depends(_require("delete"))]
 AdminKey = Annotated[Principal, Depends(_require("admin"))]
+
+
+# ------------------------------------------------------------------- target materials
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description='The ETag of the revision this change was made on, e.g. "12-3": a material '
+        "that has moved on answers 412 with its current ETag. Without it the write proceeds.",
+    ),
+]
+
+
+def etag(material: TargetMaterial) -> str:
+    """A strong ETag naming the material and its revision: `"<id>-<revision>"`."""
+    return f'"{material.id}-{material.revision}"'
+
+
+def check_if_match(material: TargetMaterial, if_match: str | None) -> None:
+    """412 unless If-Match is absent, `*`, or lists the material's current ETag."""
+    if if_match is None:
+        return
+    current = etag(material)
+    for tag in (t.strip() for t in if_match.split(",")):
+        if tag == "*" or tag.removeprefix("W/") == current:
+            return
+    raise PreconditionFailed(
+        f"Target material {material.id} has changed: it is at revision {material.revision} "
+        f"(ETag {current}), not the one If-Match names ({if_match[:100]}). Reload it and "
+        "apply your change again.",
+        current,
+    )
+
+
+def lock_material(
+    session: Session,
+    principal: Principal,
+    material_id: int,
+    if_match: str | None,
+    *,
+    trashed: bool = False,
+) -> TargetMaterial:
+    """Load-or-404 for a write: the row locked until the request commits, If-Match checked."""
+    material = get_material(session, principal, material_id, for_update=True, trashed=trashed)
+    check_if_match(material, if_match)
+    return material
+
+
+def _read_material(
+    target_material_id: int, principal: ReadKey, session: SessionDep
+) -> TargetMaterial:
+    return get_material(session, principal, target_material_id)
+
+
+def _write_material(
+    target_material_id: int, principal: WriteKey, session: SessionDep, if_match: IfMatch = None
+) -> TargetMaterial:
+    return lock_material(session, principal, target_material_id, if_match)
+
+
+def _delete_material(
+    target_material_id: int, principal: DeleteKey, session: SessionDep, if_match: IfMatch = None
+) -> TargetMaterial:
+    return lock_material(session, principal, target_material_id, if_match)
+
+
+def _restore_material(
+    target_material_id: int, principal: WriteKey, session: SessionDep, if_match: IfMatch = None
+) -> TargetMaterial:
+    return lock_material(session, principal, target_material_id, if_match, trashed=True)
+
+
+def _purge_material(
+    target_material_id: int, principal: DeleteKey, session: SessionDep, if_match: IfMatch = None
+) -> TargetMaterial:
+    return lock_material(session, principal, target_material_id, if_match, trashed=True)
+
+
+# The caller's live material named by the path, or 404 (another organization's looks missing).
+MaterialDep = Annotated[TargetMaterial, Depends(_read_material)]
+# The same, locked for a write with the write scope, after If-Match.
+WritableMaterialDep = Annotated[TargetMaterial, Depends(_write_material)]
+# The same with the delete scope.
+DeletableMaterialDep = Annotated[TargetMaterial, Depends(_delete_material)]
+# A material in the trash, locked: to restore (write scope) or purge (delete scope).
+TrashedMaterialDep = Annotated[TargetMaterial, Depends(_restore_material)]
+PurgeableMaterialDep = Annotated[TargetMaterial, Depends(_purge_material)]

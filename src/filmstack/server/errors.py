@@ -41,6 +41,16 @@ class Conflict(AppError):
     status_code = 409
 
 
+class PreconditionFailed(AppError):
+    """412: If-Match named a revision that is no longer current; carries the current ETag."""
+
+    status_code = 412
+
+    def __init__(self, detail: Any, etag: str) -> None:
+        super().__init__(detail)
+        self.headers = {"ETag": etag}
+
+
 class InvalidInput(AppError):
     """A 422 in FastAPI's list-of-problems shape, for checks that need the database or settings."""
 

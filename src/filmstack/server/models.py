@@ -2,7 +2,14 @@
 
 from filmstack.server.accounts.models import ApiKey, Organization, User
 from filmstack.server.db import Base
-from filmstack.server.materials.models import DetailNote, Layer, MaterialElement, TargetMaterial
+from filmstack.server.materials.models import (
+    DetailNote,
+    IdempotencyKey,
+    Layer,
+    MaterialElement,
+    MaterialHistory,
+    TargetMaterial,
+)
 from filmstack.server.samples.models import PhysicalSample
 
 metadata = Base.metadata
@@ -10,8 +17,10 @@ metadata = Base.metadata
 __all__ = [
     "ApiKey",
     "DetailNote",
+    "IdempotencyKey",
     "Layer",
     "MaterialElement",
+    "MaterialHistory",
     "Organization",
     "PhysicalSample",
     "TargetMaterial",

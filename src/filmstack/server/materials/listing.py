@@ -6,8 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-from sqlalchemy import Select, Text, cast, exists, func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from filmstack.chemistry.elements import ELEMENT_SYMBOLS
@@ -15,7 +14,7 @@ from filmstack.server.accounts.models import User
 from filmstack.server.db import Database
 from filmstack.server.errors import InvalidInput
 from filmstack.server.materials.models import DetailNote, Layer, MaterialElement, TargetMaterial
-from filmstack.server.materials.service import iso
+from filmstack.server.materials.serialize import ROW_COLUMNS, row_json
 
 
 @dataclass(frozen=True)
@@ -84,8 +83,11 @@ def _filtered_ids(filters: Filters, after: int | None = None) -> Select[int]:
         if filters.substrate is not None or filters.name:
             query = query.join(m, m.id == key)
     else:
+        # Trashed materials have no element index entries, so only this path filters them.
         key = m.id
-        query = select(key).where(m.organization_id == filters.organization_id)
+        query = select(key).where(
+            m.organization_id == filters.organization_id, m.deleted_at.is_(None)
+        )
     if filters.substrate is not None:
         query = query.where(m.substrate == filters.substrate)
     if filters.name:
@@ -96,37 +98,10 @@ def _filtered_ids(filters: Filters, after: int | None = None) -> Select[int]:
     return query.order_by(key)
 
 
-_ROW_COLUMNS = (
-    TargetMaterial.id,
-    TargetMaterial.sample_name,
-    TargetMaterial.substrate,
-    # JSON columns come back as their stored text and go into the answer as they are:
-    # decoding and re-encoding them was most of the cost of a long list.
-    cast(TargetMaterial.sample_metadata, Text),
-    TargetMaterial.detail_note_id,
-    TargetMaterial.user_id,
-    TargetMaterial.version,
-    TargetMaterial.last_updated,
-    User.name,
-    DetailNote.content,
-    Layer.id,
-    Layer.position,
-    Layer.composition_string,
-    cast(Layer.element_dict, Text),
-    Layer.orientation,
-    Layer.space_group,
-    Layer.mp_id,
-    Layer.thickness_nm,
-    Layer.space_group_number,
-    Layer.space_group_input,
-    cast(Layer.orientation_indices, Text),
-)
-
-
 def _rows_query(material_ids: Select[int] | list[int]) -> Select[*tuple[Any, ...]]:
     m = TargetMaterial
     query = (
-        select(*_ROW_COLUMNS)
+        select(*ROW_COLUMNS)
         .join(User, User.id == m.user_id)
         .outerjoin(DetailNote, DetailNote.id == m.detail_note_id)
         .outerjoin(Layer, Layer.target_material_id == m.id)
@@ -135,40 +110,6 @@ def _rows_query(material_ids: Select[int] | list[int]) -> Select[*tuple[Any, ...
     if isinstance(material_ids, list):
         return query.where(m.id.in_(material_ids))
     return query.where(m.id.in_(material_ids.scalar_subquery()))
-
-
-def _raw(text: str | None) -> orjson.Fragment | None:
-    return None if text is None else orjson.Fragment(text)
-
-
-def row_json(r: Sequence[Any]) -> bytes:
-    """One flattened row: the layer's fields, then the material's, as the public API lists them."""
-    return orjson.dumps(
-        {
-            "id": r[0],
-            "layer_row_id": r[10],
-            "layer_id": r[11],
-            "sample_id": r[0],
-            "composition_string": r[12],
-            "element_dict": _raw(r[13]),
-            "orientation": r[14],
-            "space_group": r[15],
-            "mp_id": r[16],
-            "thickness_nm": r[17],
-            "space_group_number": r[18],
-            "space_group_input": r[19],
-            "orientation_indices": _raw(r[20]),
-            "sample_name": r[1],
-            "substrate": r[2],
-            "sample_metadata": _raw(r[3]) or {},
-            "detail_notes_id": r[4],
-            "user_id": r[5],
-            "version": r[6],
-            "last_updated": iso(r[7]),
-            "user_name": r[8],
-            "detail_note_content": r[9],
-        }
-    )
 
 
 def stream_all(db: Database, filters: Filters, batch: int = 1000) -> Iterator[bytes]:

@@ -7,6 +7,7 @@ from fastapi.responses import StreamingResponse
 
 from filmstack.chemistry import ChemistryError, parse_stack
 from filmstack.schemas import (
+    HistoryEntry,
     Layer,
     LayerCreate,
     LayerIn,
@@ -18,17 +19,27 @@ from filmstack.schemas import (
     MaterialUpdate,
     ParseRequest,
     ParseResult,
+    RevertRequest,
 )
 from filmstack.server.deps import (
+    DeletableMaterialDep,
     DeleteKey,
+    IfMatch,
+    MaterialDep,
     ReadKey,
     SessionDep,
     SettingsDep,
+    WritableMaterialDep,
     WriteKey,
+    etag,
     get_database,
+    lock_material,
 )
 from filmstack.server.errors import InvalidInput
-from filmstack.server.materials import listing, service
+from filmstack.server.idempotency import IdempotencyDep
+from filmstack.server.materials import history, listing, service, trash
+from filmstack.server.materials.models import TargetMaterial
+from filmstack.server.materials.serialize import layer_out, load_detail, material_out
 from filmstack.server.routing import SlashRouter
 
 router = SlashRouter(prefix="/target-materials", tags=["target materials"])
@@ -36,6 +47,23 @@ router = SlashRouter(prefix="/target-materials", tags=["target materials"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such target material in your organization."}
 }
+ETAG: dict[str, Any] = {"ETag": {"description": 'The material\'s revision: "<id>-<revision>".'}}
+WRITE: dict[int | str, dict[str, Any]] = {
+    **NOT_FOUND,
+    200: {"headers": ETAG},
+    412: {"description": "If-Match names a revision that is no longer current."},
+}
+IDEMPOTENT: dict[int | str, dict[str, Any]] = {
+    409: {"description": "A request with this Idempotency-Key is still running."},
+}
+PAGED = {"X-Next-Cursor": {"description": "Cursor of the next page; absent on the last."}}
+
+
+def tagged(material: TargetMaterial, response: Response) -> TargetMaterial:
+    """Put the material's ETag on the response."""
+    response.headers["ETag"] = etag(material)
+    return material
+
 
 STACK_EXAMPLE = [
     {"layer_id": 1, "composition_string": "SrTiO3", "orientation": "(001)", "thickness_nm": 20},
@@ -49,7 +77,7 @@ STACK_EXAMPLE = [
 @router.post(
     "/layers/",
     response_model=Layer,
-    responses={409: {"description": "Position taken."}, **NOT_FOUND},
+    responses={409: {"description": "Position taken, or the Idempotency-Key is running."}, **WRITE},
 )
 def add_layer(
     body: Annotated[
@@ -66,14 +94,20 @@ def add_layer(
         ),
     ],
     principal: WriteKey,
+    idem: IdempotencyDep,
     session: SessionDep,
     settings: SettingsDep,
-) -> dict[str, Any]:
+    if_match: IfMatch = None,
+) -> Response:
     """Add one layer at a free position."""
-    return service.layer_out(service.add_layer(session, principal, body, settings))
+    if (stored := idem.start(session)) is not None:
+        return stored
+    material = lock_material(session, principal, body.sample_id, if_match)
+    layer = service.add_layer(session, principal, material, body, settings)
+    return idem.respond(session, layer_out(layer), headers={"ETag": etag(material)})
 
 
-@router.patch("/layers/", response_model=Layer, responses=NOT_FOUND)
+@router.patch("/layers/", response_model=Layer, responses=WRITE)
 def update_layer(
     body: Annotated[
         LayerUpdate,
@@ -83,9 +117,14 @@ def update_layer(
     ],
     principal: WriteKey,
     session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
     """Change fields of the layer that sample_id and layer_id name."""
-    return service.layer_out(service.update_layer(session, principal, body))
+    material = lock_material(session, principal, body.sample_id, if_match)
+    layer = service.update_layer(session, principal, material, body)
+    tagged(material, response)
+    return layer_out(layer)
 
 
 @router.post("/parse", response_model=ParseResult, response_model_exclude_none=False)
@@ -97,19 +136,23 @@ def parse(body: ParseRequest, principal: ReadKey) -> dict[str, Any]:
         raise InvalidInput.at(["body", "prompt"], str(err), body.prompt) from None
 
 
-@router.post("/", response_model=Material)
+@router.post("/", response_model=Material, responses={200: {"headers": ETAG}, **IDEMPOTENT})
 def create_material(
-    body: MaterialCreate, principal: WriteKey, session: SessionDep, settings: SettingsDep
-) -> dict[str, Any]:
-    """Create a target material with its stack; any bad layer writes nothing."""
-    return service.material_out(service.create_material(session, principal, body, settings))
+    body: MaterialCreate,
+    principal: WriteKey,
+    idem: IdempotencyDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """Create a target material with its stack (and, as an extension, its detail note);
+    any bad layer writes nothing."""
+    if (stored := idem.start(session)) is not None:
+        return stored
+    material = service.create_material(session, principal, body, settings)
+    return idem.respond(session, material_out(material), headers={"ETag": etag(material)})
 
 
-@router.get(
-    "/",
-    response_model=list[MaterialRow],
-    responses={200: {"headers": {"X-Next-Cursor": {"description": "Cursor of the next page."}}}},
-)
+@router.get("/", response_model=list[MaterialRow], responses={200: {"headers": PAGED}})
 def list_materials(
     request: Request,
     principal: ReadKey,
@@ -141,64 +184,118 @@ def list_materials(
     return Response(body, media_type="application/json", headers=headers)
 
 
-@router.get("/{target_material_id}", response_model=MaterialDetail, responses=NOT_FOUND)
-def get_material(
-    target_material_id: int, principal: ReadKey, session: SessionDep
-) -> dict[str, Any]:
-    """Extension: one material with its layers nested."""
-    material = service.get_material(session, principal, target_material_id)
-    return service.material_detail(session, material)
+@router.get(
+    "/{target_material_id}",
+    response_model=MaterialDetail,
+    responses={**NOT_FOUND, 200: {"headers": ETAG}},
+)
+def get_material(material: MaterialDep, session: SessionDep, response: Response) -> dict[str, Any]:
+    """Extension: one material with its layers nested, and its revision."""
+    return load_detail(session, tagged(material, response))
 
 
-@router.patch("/{target_material_id}", response_model=Material, responses=NOT_FOUND)
+@router.patch("/{target_material_id}", response_model=Material, responses=WRITE)
 def update_material(
-    target_material_id: int,
+    material: WritableMaterialDep,
     body: MaterialUpdate,
     principal: WriteKey,
     session: SessionDep,
     settings: SettingsDep,
+    response: Response,
 ) -> dict[str, Any]:
     """Change name, substrate, metadata (replaced whole) or the detail note; layers untouched."""
-    material = service.get_material(session, principal, target_material_id, for_update=True)
-    return service.material_out(service.update_material(session, material, body, settings))
+    service.update_material(session, principal, material, body, settings)
+    return material_out(tagged(material, response))
 
 
-@router.delete("/{target_material_id}", status_code=204, responses=NOT_FOUND)
-def delete_material(target_material_id: int, principal: DeleteKey, session: SessionDep) -> Response:
-    """Extension: delete the material and its layers; linked physical samples lose the link."""
-    material = service.get_material(session, principal, target_material_id, for_update=True)
-    service.delete_material(session, material)
+@router.delete(
+    "/{target_material_id}",
+    status_code=204,
+    responses={**WRITE, 204: {"description": "Moved to the trash."}},
+)
+def delete_material(
+    material: DeletableMaterialDep, principal: DeleteKey, session: SessionDep
+) -> Response:
+    """Extension: move the material to the trash (GET /trash/); POST /trash/{id}/restore
+    brings it back as it was."""
+    trash.delete_material(session, principal, material)
     return Response(status_code=204)
 
 
 @router.get("/{target_material_id}/layers", response_model=list[Layer], responses=NOT_FOUND)
-def list_layers(
-    target_material_id: int, principal: ReadKey, session: SessionDep
-) -> list[dict[str, Any]]:
+def list_layers(material: MaterialDep, session: SessionDep) -> list[dict[str, Any]]:
     """Extension: the layers, ordered by position."""
-    material = service.get_material(session, principal, target_material_id)
-    return [service.layer_out(layer) for layer in service.load_layers(session, material.id)]
+    return [layer_out(layer) for layer in service.load_layers(session, material.id)]
 
 
-@router.post("/{target_material_id}/layers", responses=NOT_FOUND)
+@router.post("/{target_material_id}/layers", responses={**WRITE, **IDEMPOTENT})
 def replace_stack(
     target_material_id: int,
     body: Annotated[list[LayerIn], Body(examples=[STACK_EXAMPLE])],
     principal: WriteKey,
+    idem: IdempotencyDep,
     session: SessionDep,
     settings: SettingsDep,
-) -> dict[str, Any]:
+    if_match: IfMatch = None,
+) -> Response:
     """The array becomes the whole stack (an empty array clears it), all or nothing."""
-    material = service.get_material(session, principal, target_material_id, for_update=True)
-    service.replace_stack(session, material, body, settings)
-    return {}
+    if (stored := idem.start(session)) is not None:
+        return stored
+    material = lock_material(session, principal, target_material_id, if_match)
+    service.replace_stack(session, principal, material, body, settings)
+    return idem.respond(session, {}, headers={"ETag": etag(material)})
 
 
-@router.delete("/{target_material_id}/layers/{layer_id}", status_code=204, responses=NOT_FOUND)
+@router.delete("/{target_material_id}/layers/{layer_id}", status_code=204, responses=WRITE)
 def delete_layer(
-    target_material_id: int, layer_id: int, principal: DeleteKey, session: SessionDep
+    material: DeletableMaterialDep, layer_id: int, principal: DeleteKey, session: SessionDep
 ) -> Response:
     """Extension: remove one position; the others keep theirs."""
-    material = service.get_material(session, principal, target_material_id, for_update=True)
-    service.delete_layer(session, material, layer_id)
-    return Response(status_code=204)
+    service.delete_layer(session, principal, material, layer_id)
+    return Response(status_code=204, headers={"ETag": etag(material)})
+
+
+# ------------------------------------------------------------------------------ history
+
+
+@router.get(
+    "/{target_material_id}/history",
+    response_model=list[HistoryEntry],
+    responses={**NOT_FOUND, 200: {"headers": PAGED}},
+)
+def list_history(
+    material: MaterialDep,
+    session: SessionDep,
+    response: Response,
+    limit: Annotated[int | None, Query(ge=1, le=1000, description="Entries per page.")] = None,
+    cursor: Annotated[str | None, Query(max_length=200, description="From X-Next-Cursor.")] = None,
+) -> list[dict[str, Any]]:
+    """Extension: every change of the material, newest first, with field-level before/after."""
+    entries, next_cursor = history.page(session, material, limit, cursor)
+    if next_cursor:
+        response.headers["X-Next-Cursor"] = next_cursor
+    return entries
+
+
+@router.get(
+    "/{target_material_id}/history/{revision}",
+    response_model=MaterialDetail,
+    responses=NOT_FOUND,
+)
+def get_revision(material: MaterialDep, revision: int, session: SessionDep) -> dict[str, Any]:
+    """Extension: the material exactly as GET one showed it at that revision."""
+    return history.get_snapshot(session, material, revision)
+
+
+@router.post("/{target_material_id}/revert", response_model=Material, responses=WRITE)
+def revert_material(
+    material: WritableMaterialDep,
+    body: RevertRequest,
+    principal: WriteKey,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+) -> dict[str, Any]:
+    """Extension: a new revision whose fields, stack and note equal those of `revision`."""
+    service.revert_material(session, principal, material, body.revision, settings)
+    return material_out(tagged(material, response))

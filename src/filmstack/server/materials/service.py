@@ -1,6 +1,9 @@
-"""Target materials and their stacks. Services flush, never commit: the request owns that."""
+"""Target materials and their stacks. Services flush, never commit: the request owns that.
 
-from datetime import datetime
+Every change goes through `_changed()`, which bumps the revision and writes the history entry
+in the same transaction; a write that changes nothing leaves both as they were.
+"""
+
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, insert, select
@@ -15,48 +18,80 @@ from filmstack.schemas import (
     MaterialCreate,
     MaterialUpdate,
 )
-from filmstack.server.accounts.models import User
 from filmstack.server.accounts.service import Principal
 from filmstack.server.config import Settings
 from filmstack.server.db import utcnow
 from filmstack.server.errors import Conflict, InvalidInput, NotFound, problem
+from filmstack.server.materials import history
 from filmstack.server.materials.layers import CHANGEABLE, layer_columns
 from filmstack.server.materials.models import DetailNote, Layer, MaterialElement, TargetMaterial
+from filmstack.server.materials.serialize import (
+    detail_out,
+    iso,
+    layer_out,
+    load_detail,
+    load_layers,
+    material_out,
+)
 from filmstack.server.validation import check_json_object
 
-
-def iso(ts: datetime) -> str:
-    """ISO 8601 in UTC with a Z, as the public API writes timestamps."""
-    return ts.isoformat(timespec="microseconds") + "Z"
+__all__ = ["get_material", "iso", "layer_out", "load_detail", "load_layers", "material_out"]
 
 
 # ------------------------------------------------------------------------------- loading
 
 
 def get_material(
-    session: Session, principal: Principal, material_id: int, *, for_update: bool = False
+    session: Session,
+    principal: Principal,
+    material_id: int,
+    *,
+    for_update: bool = False,
+    trashed: bool = False,
 ) -> TargetMaterial:
-    """The caller's material, or 404: another organization's id looks exactly like a missing one."""
+    """The caller's material, or 404: another organization's id looks exactly like a missing one.
+
+    Live materials by default; `trashed=True` finds only those in the trash.
+    """
     if not 1 <= material_id <= MAX_INT64:
         raise NotFound(f"Target material {material_id} not found")
-    query = select(TargetMaterial).where(
-        TargetMaterial.id == material_id,
-        TargetMaterial.organization_id == principal.organization_id,
+    m = TargetMaterial
+    query = select(m).where(
+        m.id == material_id,
+        m.organization_id == principal.organization_id,
+        m.deleted_at.is_not(None) if trashed else m.deleted_at.is_(None),
     )
     if for_update:
         query = query.with_for_update()
     material = session.scalar(query)
     if material is None:
-        raise NotFound(f"Target material {material_id} not found")
+        where = " in the trash" if trashed else ""
+        raise NotFound(f"Target material {material_id} not found{where}")
     return material
 
 
-def load_layers(session: Session, material_id: int) -> list[Layer]:
-    return list(
-        session.scalars(
-            select(Layer).where(Layer.target_material_id == material_id).order_by(Layer.position)
-        )
-    )
+# ------------------------------------------------------------------------------ revisions
+
+
+def _changed(
+    session: Session,
+    principal: Principal,
+    material: TargetMaterial,
+    action: str,
+    before: history.Snapshot,
+) -> bool:
+    """After a change: a new revision and its history entry, unless nothing GET one shows moved."""
+    session.flush()
+    after = load_detail(session, material)
+    if history.same_content(before, after):
+        return False
+    material.revision += 1
+    material.last_updated = utcnow()
+    session.flush()
+    after.update(revision=material.revision, last_updated=iso(material.last_updated))
+    history.record(session, material, principal.user_id, action, history.diff(before, after), after)
+    session.flush()
+    return True
 
 
 # ------------------------------------------------------------------------------- writing
@@ -103,10 +138,10 @@ def _stack_rows(
 # Core tables for bulk writes: the ORM's per-row bookkeeping is not needed for them.
 LAYERS = cast(Table, Layer.__table__)
 ELEMENTS = cast(Table, MaterialElement.__table__)
-_STACK_COLUMNS = tuple(c.name for c in LAYERS.c if c.name not in ("id", "target_material_id"))
+STACK_COLUMNS = tuple(c.name for c in LAYERS.c if c.name not in ("id", "target_material_id"))
 
 
-def _write_stack(
+def write_stack(
     session: Session, material: TargetMaterial, rows: list[dict[str, Any]], *, replace: bool
 ) -> None:
     """Store a validated stack and its element index; `replace` clears the old one first."""
@@ -116,7 +151,7 @@ def _write_stack(
         session.execute(
             insert(LAYERS),
             [
-                {"target_material_id": material.id, **{c: row.get(c) for c in _STACK_COLUMNS}}
+                {"target_material_id": material.id, **{c: row.get(c) for c in STACK_COLUMNS}}
                 for row in rows
             ],
         )
@@ -133,6 +168,11 @@ def refresh_elements(session: Session, material: TargetMaterial) -> None:
     )
     elements = {symbol for d in dicts if d for symbol in d}
     _write_elements(session, material, elements, replace=True)
+
+
+def clear_elements(session: Session, material: TargetMaterial) -> None:
+    """Drop a material from element search (it went to the trash)."""
+    _write_elements(session, material, set(), replace=True)
 
 
 def _write_elements(
@@ -161,6 +201,7 @@ def create_material(
         body.sample.sample_metadata, ["body", "sample", "sample_metadata"], settings
     )
     rows = _stack_rows(body.layers, ["body", "layers"], settings)
+    note = body.sample.detail_note_content
     now = utcnow()
     material = TargetMaterial(
         created_at=now,
@@ -171,10 +212,24 @@ def create_material(
         substrate=body.sample.substrate,
         sample_metadata=metadata,
         version=__version__,
+        revision=1,
+        detail_note_id=set_detail_note(session, principal.organization_id, None, note),
     )
     session.add(material)
     session.flush()
-    _write_stack(session, material, rows, replace=False)
+    write_stack(session, material, rows, replace=False)
+    layers = load_layers(session, material.id) if rows else []
+    snapshot = detail_out(material, layers, principal.user_name, note)
+    history.record(
+        session,
+        material,
+        principal.user_id,
+        "create",
+        history.diff(None, snapshot),
+        snapshot,
+        at=now,
+    )
+    session.flush()
     return material
 
 
@@ -191,14 +246,18 @@ def set_detail_note(
         note = DetailNote(organization_id=organization_id, content=content)
         session.add(note)
         session.flush()
-    else:
+    elif note.content != content:
         note.content = content
         note.last_updated = utcnow()
     return note.id
 
 
 def update_material(
-    session: Session, material: TargetMaterial, body: MaterialUpdate, settings: Settings
+    session: Session,
+    principal: Principal,
+    material: TargetMaterial,
+    body: MaterialUpdate,
+    settings: Settings,
 ) -> TargetMaterial:
     changes = body.model_dump(exclude_unset=True)
     if "sample_id" in changes and changes.pop("sample_id") not in (None, material.id):
@@ -209,6 +268,7 @@ def update_material(
         changes["sample_metadata"] = _metadata(
             changes["sample_metadata"], ["body", "sample_metadata"], settings
         )
+    before = load_detail(session, material)
     if "detail_note_content" in changes:
         material.detail_note_id = set_detail_note(
             session,
@@ -218,18 +278,22 @@ def update_material(
         )
     for field, value in changes.items():
         setattr(material, field, value)
-    material.last_updated = utcnow()
-    session.flush()
+    _changed(session, principal, material, "update", before)
     return material
 
 
 def replace_stack(
-    session: Session, material: TargetMaterial, layers: list[LayerIn], settings: Settings
-) -> None:
+    session: Session,
+    principal: Principal,
+    material: TargetMaterial,
+    layers: list[LayerIn],
+    settings: Settings,
+) -> TargetMaterial:
     rows = _stack_rows(layers, ["body"], settings)
-    _write_stack(session, material, rows, replace=True)
-    material.last_updated = utcnow()
-    session.flush()
+    before = load_detail(session, material)
+    write_stack(session, material, rows, replace=True)
+    _changed(session, principal, material, "replace_layers", before)
+    return material
 
 
 def _layer_at(session: Session, material_id: int, position: int) -> Layer | None:
@@ -239,9 +303,12 @@ def _layer_at(session: Session, material_id: int, position: int) -> Layer | None
 
 
 def add_layer(
-    session: Session, principal: Principal, body: LayerCreate, settings: Settings
+    session: Session,
+    principal: Principal,
+    material: TargetMaterial,
+    body: LayerCreate,
+    settings: Settings,
 ) -> Layer:
-    material = get_material(session, principal, body.sample_id, for_update=True)
     problems: list[dict[str, Any]] = []
     columns = layer_columns(body, ["body"], problems)
     if problems:
@@ -258,17 +325,18 @@ def add_layer(
         raise InvalidInput.at(
             ["body", "layer_id"], f"a stack holds at most {settings.max_layers} layers"
         )
+    before = load_detail(session, material)
     layer = Layer(target_material_id=material.id, position=body.layer_id, **columns)
     session.add(layer)
     session.flush()
     refresh_elements(session, material)
-    material.last_updated = utcnow()
-    session.flush()
+    _changed(session, principal, material, "add_layer", before)
     return layer
 
 
-def update_layer(session: Session, principal: Principal, body: LayerUpdate) -> Layer:
-    material = get_material(session, principal, body.sample_id, for_update=True)
+def update_layer(
+    session: Session, principal: Principal, material: TargetMaterial, body: LayerUpdate
+) -> Layer:
     layer = _layer_at(session, material.id, body.layer_id)
     if layer is None:
         raise NotFound(f"Target material {material.id} has no layer at position {body.layer_id}")
@@ -283,73 +351,87 @@ def update_layer(session: Session, principal: Principal, body: LayerUpdate) -> L
     )
     if problems:
         raise InvalidInput(problems)
+    before = load_detail(session, material)
     for column, value in columns.items():
         setattr(layer, column, value)
     session.flush()
     refresh_elements(session, material)
-    material.last_updated = utcnow()
-    session.flush()
+    _changed(session, principal, material, "update_layer", before)
     return layer
 
 
-def delete_layer(session: Session, material: TargetMaterial, position: int) -> None:
+def delete_layer(
+    session: Session, principal: Principal, material: TargetMaterial, position: int
+) -> None:
     layer = _layer_at(session, material.id, position)
     if layer is None:
         raise NotFound(f"Target material {material.id} has no layer at position {position}")
+    before = load_detail(session, material)
     session.delete(layer)
     session.flush()
     refresh_elements(session, material)
-    material.last_updated = utcnow()
+    _changed(session, principal, material, "delete_layer", before)
 
 
-def delete_material(session: Session, material: TargetMaterial) -> None:
-    note_id = material.detail_note_id
-    session.delete(material)
-    session.flush()
-    if note_id:
-        session.execute(delete(DetailNote).where(DetailNote.id == note_id))
+def revert_material(
+    session: Session,
+    principal: Principal,
+    material: TargetMaterial,
+    revision: int,
+    settings: Settings,
+) -> TargetMaterial:
+    """A new revision whose fields, stack and note equal those of `revision`."""
+    target = history.snapshot_at(session, material, revision)
+    if target is None:
+        raise InvalidInput.at(
+            ["body", "revision"],
+            f"target material {material.id} has no revision {revision} "
+            f"(it is at revision {material.revision})",
+            revision,
+        )
+    before = load_detail(session, material)
+    material.sample_name = target["sample_name"]
+    material.substrate = target["substrate"]
+    material.sample_metadata = target["sample_metadata"]
+    material.detail_note_id = set_detail_note(
+        session, material.organization_id, material.detail_note_id, target["detail_note_content"]
+    )
+    # The stored layer values are canonical already: they go back as they were.
+    rows = [
+        {"position": la["layer_id"], **{c: la.get(c) for c in STACK_COLUMNS if c != "position"}}
+        for la in target["layers"]
+    ]
+    write_stack(session, material, rows, replace=True)
+    _changed(session, principal, material, "revert", before)
+    return material
 
 
-# ---------------------------------------------------------------------------- wire shapes
+def record_link(
+    session: Session,
+    principal: Principal,
+    material_id: int,
+    physical_sample_id: str,
+    *,
+    linked: bool,
+) -> None:
+    """A physical sample now points at (or no longer at) this material: a `link` entry.
 
-
-def material_out(material: TargetMaterial) -> dict[str, Any]:
-    return {
-        "sample_id": material.id,
-        "sample_name": material.sample_name,
-        "substrate": material.substrate,
-        "sample_metadata": material.sample_metadata or {},
-        "detail_notes_id": material.detail_note_id,
-        "user_id": material.user_id,
-        "version": material.version,
-        "last_updated": iso(material.last_updated),
-    }
-
-
-def layer_out(layer: Layer) -> dict[str, Any]:
-    return {
-        "id": layer.id,
-        "layer_id": layer.position,
-        "sample_id": layer.target_material_id,
-        "composition_string": layer.composition_string,
-        "element_dict": layer.element_dict,
-        "orientation": layer.orientation,
-        "space_group": layer.space_group,
-        "mp_id": layer.mp_id,
-        "thickness_nm": layer.thickness_nm,
-        "space_group_number": layer.space_group_number,
-        "space_group_input": layer.space_group_input,
-        "orientation_indices": layer.orientation_indices,
-    }
-
-
-def material_detail(session: Session, material: TargetMaterial) -> dict[str, Any]:
-    user_name = session.scalar(select(User.name).where(User.id == material.user_id))
-    note = session.get(DetailNote, material.detail_note_id) if material.detail_note_id else None
-    return {
-        **material_out(material),
-        "created_at": iso(material.created_at),
-        "user_name": user_name,
-        "detail_note_content": note.content if note else None,
-        "layers": [layer_out(layer) for layer in load_layers(session, material.id)],
-    }
+    Links are not part of the material's content, so its revision stays as it is.
+    """
+    material = session.scalar(
+        select(TargetMaterial).where(
+            TargetMaterial.id == material_id,
+            TargetMaterial.organization_id == principal.organization_id,
+        )
+    )
+    if material is None:
+        return
+    before, after = (None, physical_sample_id) if linked else (physical_sample_id, None)
+    history.record(
+        session,
+        material,
+        principal.user_id,
+        "link",
+        [{"field": "physical_sample", "before": before, "after": after}],
+        None,
+    )

@@ -4,11 +4,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from filmstack.server.accounts.models import User
-from filmstack.server.db import Base, utcnow
+from filmstack.server.db import Base, BigId, utcnow
 from filmstack.server.materials.models import DetailNote
 
 
@@ -19,11 +19,13 @@ class PhysicalSample(Base):
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    organization_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("organizations.id", ondelete="CASCADE")
+    )
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     name: Mapped[str] = mapped_column(String(255))
     target_material_id: Mapped[int | None] = mapped_column(
-        Integer, ForeignKey("target_materials.id", ondelete="SET NULL"), index=True
+        BigId, ForeignKey("target_materials.id", ondelete="SET NULL"), index=True
     )
     physical_sample_metadata: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     detail_note_id: Mapped[str | None] = mapped_column(

@@ -2,6 +2,9 @@
 
 from typing import Any
 
+from fastapi import Response
+from sqlalchemy.orm import Session
+
 from filmstack.schemas import (
     PhysicalSample,
     PhysicalSampleCreate,
@@ -10,21 +13,36 @@ from filmstack.schemas import (
     TargetMaterialLink,
 )
 from filmstack.server.deps import ReadKey, SessionDep, SettingsDep, WriteKey
+from filmstack.server.idempotency import IdempotencyDep
 from filmstack.server.routing import SlashRouter
 from filmstack.server.samples import service
+from filmstack.server.samples.models import PhysicalSample as PhysicalSampleRecord
+
+
+def _out(session: Session, sample: PhysicalSampleRecord) -> dict[str, Any]:
+    return service.sample_out(sample, service.visible_link(session, sample))
+
 
 router = SlashRouter(prefix="/physical_samples", tags=["physical samples"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such physical sample (or target material) in your organization."}
+    404: {"description": "No such physical sample (or target material) in your organization."},
+    409: {"description": "A request with this Idempotency-Key is still running."},
 }
 
 
 @router.post("/", response_model=PhysicalSample, responses=NOT_FOUND)
 def create_sample(
-    body: PhysicalSampleCreate, principal: WriteKey, session: SessionDep, settings: SettingsDep
-) -> dict[str, Any]:
+    body: PhysicalSampleCreate,
+    principal: WriteKey,
+    idem: IdempotencyDep,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
     """Record a grown sample, optionally linked to the target material it realises."""
-    return service.sample_out(service.create_sample(session, principal, body, settings))
+    if (stored := idem.start(session)) is not None:
+        return stored
+    sample = service.create_sample(session, principal, body, settings)
+    return idem.respond(session, _out(session, sample))
 
 
 @router.get("/", response_model=list[PhysicalSampleRow])
@@ -35,7 +53,7 @@ def list_samples(principal: ReadKey, session: SessionDep) -> list[dict[str, Any]
 
 @router.get("/{physical_sample_id}", response_model=PhysicalSample, responses=NOT_FOUND)
 def get_sample(physical_sample_id: str, principal: ReadKey, session: SessionDep) -> dict[str, Any]:
-    return service.sample_out(service.get_sample(session, principal, physical_sample_id))
+    return _out(session, service.get_sample(session, principal, physical_sample_id))
 
 
 @router.patch("/{physical_sample_id}", response_model=PhysicalSample, responses=NOT_FOUND)
@@ -47,7 +65,7 @@ def update_sample(
     settings: SettingsDep,
 ) -> dict[str, Any]:
     sample = service.get_sample(session, principal, physical_sample_id, for_update=True)
-    return service.sample_out(service.update_sample(session, principal, sample, body, settings))
+    return _out(session, service.update_sample(session, principal, sample, body, settings))
 
 
 @router.patch(
@@ -58,6 +76,4 @@ def link_target_material(
 ) -> dict[str, Any]:
     """Point the sample at a target material, or unlink it with null."""
     sample = service.get_sample(session, principal, physical_sample_id, for_update=True)
-    return service.sample_out(
-        service.link_sample(session, principal, sample, body.target_material_id)
-    )
+    return _out(session, service.link_sample(session, principal, sample, body.target_material_id))

@@ -14,7 +14,8 @@ from filmstack.server.config import Settings
 from filmstack.server.db import utcnow
 from filmstack.server.errors import NotFound
 from filmstack.server.materials.models import DetailNote, TargetMaterial
-from filmstack.server.materials.service import get_material, iso, material_out, set_detail_note
+from filmstack.server.materials.serialize import iso, material_out
+from filmstack.server.materials.service import get_material, record_link, set_detail_note
 from filmstack.server.samples.models import PhysicalSample
 from filmstack.server.validation import check_json_object
 
@@ -55,6 +56,21 @@ def _link(session: Session, principal: Principal, material_id: int | None) -> in
     return get_material(session, principal, material_id).id
 
 
+def _relink(
+    session: Session, principal: Principal, sample: PhysicalSample, material_id: int | None
+) -> None:
+    """Point the sample at `material_id`; each material whose link changed gets a `link` entry."""
+    old = sample.target_material_id
+    new = _link(session, principal, material_id)
+    if old == new:
+        return
+    sample.target_material_id = new
+    if old is not None:
+        record_link(session, principal, old, sample.id, linked=False)
+    if new is not None:
+        record_link(session, principal, new, sample.id, linked=True)
+
+
 def create_sample(
     session: Session, principal: Principal, body: PhysicalSampleCreate, settings: Settings
 ) -> PhysicalSample:
@@ -65,11 +81,12 @@ def create_sample(
         organization_id=principal.organization_id,
         user_id=principal.user_id,
         name=body.name,
-        target_material_id=_link(session, principal, body.sample_id),
         physical_sample_metadata=_metadata(body.physical_sample_metadata, settings),
         version=__version__,
     )
     session.add(sample)
+    session.flush()
+    _relink(session, principal, sample, body.sample_id)
     session.flush()
     return sample
 
@@ -85,7 +102,7 @@ def update_sample(
     if "name" in changes:
         sample.name = changes["name"]
     if "sample_id" in changes:
-        sample.target_material_id = _link(session, principal, changes["sample_id"])
+        _relink(session, principal, sample, changes["sample_id"])
     if "physical_sample_metadata" in changes:
         sample.physical_sample_metadata = _metadata(changes["physical_sample_metadata"], settings)
     if "detail_note_content" in changes:
@@ -100,13 +117,24 @@ def update_sample(
 def link_sample(
     session: Session, principal: Principal, sample: PhysicalSample, material_id: int | None
 ) -> PhysicalSample:
-    sample.target_material_id = _link(session, principal, material_id)
+    _relink(session, principal, sample, material_id)
     sample.last_updated = utcnow()
     session.flush()
     return sample
 
 
-def sample_out(sample: PhysicalSample) -> dict[str, Any]:
+def visible_link(session: Session, sample: PhysicalSample) -> int | None:
+    """The linked material's id, or None while that material is in the trash."""
+    if sample.target_material_id is None:
+        return None
+    deleted = session.scalar(
+        select(TargetMaterial.deleted_at).where(TargetMaterial.id == sample.target_material_id)
+    )
+    return None if deleted is not None else sample.target_material_id
+
+
+def sample_out(sample: PhysicalSample, linked_id: int | None) -> dict[str, Any]:
+    """The physical sample; `linked_id` is its link as shown (null while trashed)."""
     return {
         "id": sample.id,
         "name": sample.name,
@@ -114,7 +142,7 @@ def sample_out(sample: PhysicalSample) -> dict[str, Any]:
         "last_updated": iso(sample.last_updated),
         "version": sample.version,
         "user_id": sample.user_id,
-        "sample_id": sample.target_material_id,
+        "sample_id": linked_id,
         "growth_instrument_id": None,
         "detail_notes_id": sample.detail_note_id,
         "physical_sample_metadata": sample.physical_sample_metadata or {},
@@ -127,7 +155,11 @@ def list_samples(session: Session, principal: Principal) -> list[dict[str, Any]]
         select(PhysicalSample, User.name, DetailNote, TargetMaterial)
         .join(User, User.id == PhysicalSample.user_id)
         .outerjoin(DetailNote, DetailNote.id == PhysicalSample.detail_note_id)
-        .outerjoin(TargetMaterial, TargetMaterial.id == PhysicalSample.target_material_id)
+        .outerjoin(
+            TargetMaterial,
+            (TargetMaterial.id == PhysicalSample.target_material_id)
+            & TargetMaterial.deleted_at.is_(None),
+        )
         .where(PhysicalSample.organization_id == principal.organization_id)
         .order_by(PhysicalSample.created_datetime, PhysicalSample.id)
     )
@@ -135,7 +167,7 @@ def list_samples(session: Session, principal: Principal) -> list[dict[str, Any]]
     for sample, owner_name, note, material in session.execute(query):
         rows.append(
             {
-                **sample_out(sample),
+                **sample_out(sample, material.id if material else None),
                 "owner_id": sample.user_id,
                 "owner_name": owner_name,
                 "num_data_items": 0,

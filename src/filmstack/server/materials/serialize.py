@@ -1,0 +1,206 @@
+"""The wire shape of a target material, in one place.
+
+GET one, list rows, history snapshots, the trash, export, physical samples and create/update
+answers are all built from the field tables below: a field added here shows everywhere.
+"""
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+import orjson
+from sqlalchemy import Text, cast, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from filmstack.server.accounts.models import User
+from filmstack.server.materials.models import DetailNote, Layer, TargetMaterial
+
+
+def iso(ts: datetime) -> str:
+    """ISO 8601 in UTC with a Z, as the public API writes timestamps."""
+    return ts.isoformat(timespec="microseconds") + "Z"
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _object(value: Any) -> Any:
+    return {} if value is None else value
+
+
+class Field(NamedTuple):
+    """One wire field: its name, the ORM attribute it comes from, how a value is written."""
+
+    wire: str
+    column: InstrumentedAttribute[Any]
+    to_wire: Callable[[Any], Any] = _same
+    # Stored JSON: list rows pass the stored text through instead of decoding it.
+    json: bool = False
+
+    def select(self, label: str) -> ColumnElement[Any]:
+        column: ColumnElement[Any] = cast(self.column, Text) if self.json else self.column
+        return column.label(label)
+
+
+# The material object of create and update, in the public API's order, then extensions.
+MATERIAL: tuple[Field, ...] = (
+    Field("sample_id", TargetMaterial.id),
+    Field("sample_name", TargetMaterial.sample_name),
+    Field("substrate", TargetMaterial.substrate),
+    Field("sample_metadata", TargetMaterial.sample_metadata, _object, json=True),
+    Field("detail_notes_id", TargetMaterial.detail_note_id),
+    Field("user_id", TargetMaterial.user_id),
+    Field("version", TargetMaterial.version),
+    Field("last_updated", TargetMaterial.last_updated, iso),
+    Field("revision", TargetMaterial.revision),
+)
+
+# The layer object, in the public API's order, then extensions.
+LAYER: tuple[Field, ...] = (
+    Field("id", Layer.id),
+    Field("layer_id", Layer.position),
+    Field("sample_id", Layer.target_material_id),
+    Field("composition_string", Layer.composition_string),
+    Field("element_dict", Layer.element_dict, json=True),
+    Field("orientation", Layer.orientation),
+    Field("space_group", Layer.space_group),
+    Field("mp_id", Layer.mp_id),
+    Field("thickness_nm", Layer.thickness_nm),
+    Field("space_group_number", Layer.space_group_number),
+    Field("space_group_input", Layer.space_group_input),
+    Field("orientation_indices", Layer.orientation_indices, json=True),
+)
+
+# Layer fields a user sets (the rest are derived from them, or are ids): history diffs these.
+LAYER_CHANGEABLE = (
+    "composition_string",
+    "element_dict",
+    "orientation",
+    "space_group",
+    "mp_id",
+    "thickness_nm",
+)
+# Material fields a user sets; detail_note_content comes from the note.
+MATERIAL_CHANGEABLE = ("sample_name", "substrate", "sample_metadata", "detail_note_content")
+
+
+def _fields_out(fields: Sequence[Field], obj: Any) -> dict[str, Any]:
+    return {f.wire: f.to_wire(getattr(obj, f.column.key)) for f in fields}
+
+
+def material_out(material: TargetMaterial) -> dict[str, Any]:
+    """The material object that create and update return (no layers)."""
+    return _fields_out(MATERIAL, material)
+
+
+def layer_out(layer: Layer) -> dict[str, Any]:
+    return _fields_out(LAYER, layer)
+
+
+def detail_out(
+    material: TargetMaterial,
+    layers: Sequence[Layer],
+    user_name: str | None,
+    note_content: str | None,
+) -> dict[str, Any]:
+    """GET one: the material with its layers nested; history snapshots are exactly this."""
+    return {
+        **material_out(material),
+        "created_at": iso(material.created_at),
+        "user_name": user_name,
+        "detail_note_content": note_content,
+        "layers": [layer_out(layer) for layer in layers],
+    }
+
+
+def load_layers(session: Session, material_id: int) -> list[Layer]:
+    return list(
+        session.scalars(
+            select(Layer).where(Layer.target_material_id == material_id).order_by(Layer.position)
+        )
+    )
+
+
+def load_detail(session: Session, material: TargetMaterial) -> dict[str, Any]:
+    user_name = session.scalar(select(User.name).where(User.id == material.user_id))
+    note = (
+        session.scalar(select(DetailNote.content).where(DetailNote.id == material.detail_note_id))
+        if material.detail_note_id
+        else None
+    )
+    return detail_out(material, load_layers(session, material.id), user_name, note)
+
+
+def trash_out(
+    material: TargetMaterial, detail: dict[str, Any], deleted_by_name: str | None
+) -> dict[str, Any]:
+    assert material.deleted_at is not None
+    return {
+        **detail,
+        "deleted_at": iso(material.deleted_at),
+        "deleted_by": material.deleted_by,
+        "deleted_by_name": deleted_by_name,
+    }
+
+
+# ------------------------------------------------------------------------ list rows
+# GET /target-materials/ selects these labelled columns and writes rows straight to JSON.
+
+_M = "m_"
+_L = "l_"
+ROW_COLUMNS: tuple[ColumnElement[Any], ...] = (
+    *(f.select(_M + f.wire) for f in MATERIAL),
+    *(f.select(_L + f.wire) for f in LAYER),
+    User.name.label("user_name"),
+    DetailNote.content.label("detail_note_content"),
+)
+_MATERIAL_INDEX = {f.wire: i for i, f in enumerate(MATERIAL)}
+_LAYER_OFFSET = len(MATERIAL)
+_USER_NAME = len(MATERIAL) + len(LAYER)
+
+
+def _raw(text: str | None) -> orjson.Fragment | None:
+    return None if text is None else orjson.Fragment(text)
+
+
+def _writer(field: Field, index: int) -> Callable[[Sequence[Any]], Any]:
+    if field.json:
+        if field.to_wire is _object:
+            return lambda r: _raw(r[index]) or {}
+        return lambda r: _raw(r[index])
+    to_wire = field.to_wire
+    if to_wire is _same:
+        return lambda r: r[index]
+    return lambda r: to_wire(r[index])
+
+
+def _row_plan() -> list[tuple[str, Callable[[Sequence[Any]], Any]]]:
+    """A flattened row: `id` (= sample_id), the layer's fields (its row id as layer_row_id),
+    then the material's, then user_name and detail_note_content, as the public API lists them."""
+    plan: list[tuple[str, Callable[[Sequence[Any]], Any]]] = [
+        ("id", _writer(MATERIAL[0], 0)),
+    ]
+    for offset, field in enumerate(LAYER):
+        index = _LAYER_OFFSET + offset
+        if field.wire == "id":
+            plan.append(("layer_row_id", _writer(field, index)))
+        elif field.wire == "sample_id":
+            plan.append(("sample_id", _writer(MATERIAL[0], 0)))  # set even without layers
+        else:
+            plan.append((field.wire, _writer(field, index)))
+    for field in MATERIAL:
+        if field.wire != "sample_id":
+            plan.append((field.wire, _writer(field, _MATERIAL_INDEX[field.wire])))
+    plan.append(("user_name", lambda r: r[_USER_NAME]))
+    plan.append(("detail_note_content", lambda r: r[_USER_NAME + 1]))
+    return plan
+
+
+_ROW_PLAN = _row_plan()
+
+
+def row_json(r: Sequence[Any]) -> bytes:
+    """One list row, from a result row of ROW_COLUMNS."""
+    return orjson.dumps({name: write(r) for name, write in _ROW_PLAN})
