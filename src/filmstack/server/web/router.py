@@ -26,6 +26,7 @@ ASSETS = {
     "material.js": "text/javascript; charset=utf-8",
     "create.js": "text/javascript; charset=utf-8",
     "edit.js": "text/javascript; charset=utf-8",
+    "epitaxy.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }

@@ -2,7 +2,8 @@
 
 import { api, ApiError } from "./api.js";
 import { h, timeEl } from "./dom.js";
-import { describeStack, drawStack, formatThickness } from "./draw.js";
+import { describeStack, drawStack, layerThickness } from "./draw.js";
+import { showMaterialEpitaxy } from "./epitaxy.js";
 import { alertBox, heading, notFound, showAlert } from "./views.js";
 
 function layerTable(layers) {
@@ -45,7 +46,7 @@ function layerTable(layers) {
               h(
                 "td",
                 { "data-label": "Thickness" },
-                l.thickness_nm ? formatThickness(l.thickness_nm) : "—",
+                layerThickness(l) || "—",
               ),
               h("td", { "data-label": "MP id" }, l.mp_id || "—"),
             ),
@@ -160,6 +161,7 @@ export async function materialView(main, { id, navigate }) {
     ),
     dialog,
   );
+  showMaterialEpitaxy(main, material); // fills in the fit of each layer when it arrives
 
   remove.addEventListener("click", () => {
     dialog.showModal();

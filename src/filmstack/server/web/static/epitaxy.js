@@ -1,0 +1,464 @@
+// Epitaxy on the page: each interface's lattice mismatch beside its layer and in the drawing,
+// a warning on layers past their critical thickness, and the same report live while a new
+// stack is typed. The numbers come from GET /target-materials/{id}/epitaxy and POST /epitaxy.
+
+import { ApiError, request } from "./api.js";
+import { h, s } from "./dom.js";
+import { formatThickness } from "./draw.js";
+
+const MINUS = "\u2212";
+const MARK_INSET = 48; // right end of an interface mark, left of a superlattice's ×N
+const STRAIN_COLOUR = {
+  compressive: "#0b5cad",
+  tensile: "#a3410b",
+  matched: "#1e6b34",
+};
+const OTHER_COLOUR = "#595959";
+
+export const epitaxyApi = {
+  ofMaterial: (id, signal) => request("GET", `/target-materials/${id}/epitaxy`, { signal }),
+  ofText: (prompt, signal) => request("POST", "/epitaxy", { body: { prompt }, signal }),
+};
+
+function finite(v) {
+  return typeof v === "number" && Number.isFinite(v);
+}
+
+function words(v) {
+  return typeof v === "string" ? v.trim() : "";
+}
+
+/** −2.228 → "−2.2 %", 0.451 → "+0.45 %": one decimal from 1 % up, two below. */
+export function formatPercent(p) {
+  if (!finite(p)) return "";
+  const shown = Math.abs(p).toFixed(Math.abs(p) >= 1 ? 1 : 2);
+  if (Number(shown) === 0) return "0 %";
+  return `${p < 0 ? MINUS : "+"}${shown} %`;
+}
+
+function formatDegrees(d) {
+  return `${String(Number(d.toFixed(1)))}°`;
+}
+
+function indexCount(direction) {
+  const inside = /\[([^\]]*)\]/.exec(direction || "");
+  return inside ? (inside[1].match(/-?\d/g) || []).length : 0;
+}
+
+/** "cube-on-cube", "aligned (0°)" for hexagonal meshes, "45° rotated"; "" when unknown. */
+export function rotationText(entry) {
+  const rotation = entry.rotation_deg;
+  if (!finite(rotation)) return "";
+  if (Math.abs(rotation) > 0.05) return `${formatDegrees(rotation)} rotated`;
+  const sides = words(entry.in_plane_relationship).split("||");
+  const cubic = sides.length === 2 && sides.every((side) => indexCount(side) === 3);
+  const cell = entry.supercell || {};
+  const oneToOne = (cell.film_multiple ?? 1) === 1 && (cell.below_multiple ?? 1) === 1;
+  return cubic && oneToOne ? "cube-on-cube" : "aligned (0°)";
+}
+
+function relationshipText(entry) {
+  const rel = words(entry.in_plane_relationship);
+  return rel ? rel.replace(/\s*\|\|\s*/, " ∥ ") : "";
+}
+
+/** The headline: "−2.2 % compressive, cube-on-cube"; "" when the interface has no number. */
+export function mismatchText(entry) {
+  if (entry.status !== "ok" || !finite(entry.mismatch_percent)) return "";
+  const strain = words(entry.strain);
+  const percent = formatPercent(entry.mismatch_percent);
+  const head = strain === "matched" ? `matched (${percent})` : `${percent} ${strain}`.trim();
+  const rotation = rotationText(entry);
+  return rotation ? `${head}, ${rotation}` : head;
+}
+
+function problemText(entry) {
+  const reason = words(entry.reason) || "not enough data for this interface";
+  return entry.status === "unsupported" ? `Not computed: ${reason}` : `Unknown: ${reason}`;
+}
+
+function pastCritical(entry) {
+  return entry.status === "ok" && entry.coherent_expected === false;
+}
+
+/** An estimate, so two significant digits: 3.1042 → "3.1 nm". */
+function criticalText(entry) {
+  const nm = entry.critical_thickness_nm;
+  return finite(nm) && nm > 0 ? formatThickness(Number(nm.toPrecision(2))) : "";
+}
+
+function plannedText(entry) {
+  return finite(entry.thickness_nm) ? formatThickness(entry.thickness_nm) : "";
+}
+
+function warningText(entry) {
+  const critical = criticalText(entry);
+  return `Thicker than its critical thickness${critical ? ` (≈ ${critical})` : ""}`;
+}
+
+function basisText(entry) {
+  return (
+    words(entry.critical_thickness_basis) ||
+    "Matthews–Blakeslee estimate; films often stay strained past it"
+  );
+}
+
+/** What the layer table shows beside a layer: the mismatch, a warning, or what is missing. */
+export function interfaceCell(entry) {
+  if (!entry) return [h("span", { class: "epitaxy-none" }, "—")];
+  const headline = mismatchText(entry);
+  if (!headline) {
+    return [h("span", { class: `epitaxy-problem ${entry.status || "unknown"}` }, problemText(entry))];
+  }
+  const out = [
+    h(
+      "span",
+      {
+        class: `epitaxy-mismatch ${words(entry.strain)}`,
+        title: spacingText(entry),
+        "data-mismatch": String(entry.mismatch_percent),
+      },
+      headline,
+    ),
+  ];
+  if (pastCritical(entry)) {
+    out.push(
+      h(
+        "span",
+        { class: "epitaxy-warning", role: "note", title: basisText(entry) },
+        h("span", { "aria-hidden": "true" }, "⚠ "),
+        warningText(entry),
+      ),
+    );
+  }
+  return out;
+}
+
+function spacingText(entry) {
+  const film = entry.film_spacing_angstrom;
+  const below = entry.below_spacing_angstrom;
+  const rel = relationshipText(entry);
+  const parts = [];
+  if (rel) parts.push(rel);
+  if (finite(film) && finite(below)) parts.push(`d film ${film} Å, d below ${below} Å`);
+  return parts.join("; ");
+}
+
+function sideText(formula, orientation) {
+  return `${words(formula) || "?"} ${words(orientation)}`.trim();
+}
+
+function belowText(entry) {
+  const name = sideText(entry.below_formula, entry.below_orientation);
+  return entry.below === "substrate" ? `${name} (substrate)` : name;
+}
+
+/** Identical interfaces (a superlattice's) are listed once, with the layers they occur at. */
+function grouped(interfaces) {
+  const groups = new Map();
+  for (const entry of [...interfaces].sort((a, b) => b.layer_id - a.layer_id)) {
+    const key = JSON.stringify([
+      entry.film,
+      entry.film_orientation,
+      entry.below_formula,
+      entry.below_orientation,
+      entry.status,
+      entry.reason,
+      entry.mismatch_percent,
+      entry.rotation_deg,
+      entry.in_plane_relationship,
+      entry.thickness_nm,
+      entry.critical_thickness_nm,
+      entry.coherent_expected,
+    ]);
+    const group = groups.get(key);
+    if (group) group.layers.push(entry.layer_id);
+    else groups.set(key, { entry, layers: [entry.layer_id] });
+  }
+  return [...groups.values()];
+}
+
+function positionsText(layers) {
+  if (layers.length === 1) return String(layers[0]);
+  const sorted = [...layers].sort((a, b) => a - b);
+  if (layers.length <= 3) return sorted.join(", ");
+  return `${sorted[0]}, ${sorted[1]} … ${sorted[sorted.length - 1]} (${layers.length} layers)`;
+}
+
+function thicknessCell(entry) {
+  if (entry.status !== "ok") return "—";
+  const critical = criticalText(entry);
+  const cells = [h("span", { title: basisText(entry) }, critical ? `≈ ${critical}` : "over 100 µm")];
+  const planned = plannedText(entry);
+  if (pastCritical(entry)) {
+    cells.push(
+      h(
+        "span",
+        { class: "epitaxy-warning", role: "note", title: basisText(entry) },
+        h("span", { "aria-hidden": "true" }, "⚠ "),
+        `${planned || "This layer"} planned: expected to relax`,
+      ),
+    );
+  } else if (entry.coherent_expected === true) {
+    cells.push(h("span", { class: "epitaxy-ok" }, `${planned} planned: expected to stay strained`));
+  } else {
+    cells.push(h("span", { class: "epitaxy-detail" }, "No thickness given to compare"));
+  }
+  return cells;
+}
+
+/** The report as a table, top first: one row per distinct interface, with notes and sources. */
+export function epitaxyTable(interfaces, caption = "Each layer on the one below, top first") {
+  const rows = grouped(interfaces).map(({ entry, layers }) =>
+    h(
+      "tr",
+      { class: pastCritical(entry) ? "past-critical" : null, "data-status": words(entry.status) },
+      h("td", { "data-label": "Layer" }, positionsText(layers)),
+      h("th", { scope: "row", "data-label": "Film" }, sideText(entry.film, entry.film_orientation)),
+      h("td", { "data-label": "On" }, belowText(entry)),
+      h(
+        "td",
+        { "data-label": "Mismatch" },
+        mismatchText(entry)
+          ? [
+              h("span", { class: `epitaxy-mismatch ${words(entry.strain)}` }, mismatchText(entry)),
+              relationshipText(entry)
+                ? h("span", { class: "epitaxy-detail" }, relationshipText(entry))
+                : null,
+            ]
+          : h("span", { class: "epitaxy-problem" }, problemText(entry)),
+      ),
+      h("td", { "data-label": "Critical thickness" }, thicknessCell(entry)),
+    ),
+  );
+  return h(
+    "table",
+    { class: "epitaxy" },
+    h("caption", {}, caption),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        ["Layer", "Film", "On", "Mismatch", "Critical thickness"].map((t) =>
+          h("th", { scope: "col" }, t),
+        ),
+      ),
+    ),
+    h("tbody", {}, rows),
+  );
+}
+
+function assumptions(interfaces) {
+  const items = [];
+  for (const { entry, layers } of grouped(interfaces)) {
+    const notes = (Array.isArray(entry.notes) ? entry.notes : []).map(words).filter(Boolean);
+    const lines = [];
+    if (entry.status === "ok" && words(entry.critical_thickness_basis))
+      lines.push(entry.critical_thickness_basis);
+    lines.push(...notes);
+    const sources = Array.isArray(entry.lattice_sources) ? entry.lattice_sources.map(words) : [];
+    lines.push(...sources.filter(Boolean).map((src) => `Lattice: ${src}`));
+    if (!lines.length) continue;
+    items.push(
+      h(
+        "li",
+        {},
+        h("strong", {}, `Layer ${positionsText(layers)}: `),
+        h(
+          "ul",
+          {},
+          lines.map((l) => h("li", {}, l)),
+        ),
+      ),
+    );
+  }
+  return items;
+}
+
+const SIGN_NOTE =
+  "Mismatch = 100 × (d below − d film) / d film of the matched in-plane spacings: negative, " +
+  "the film is compressed in-plane; positive, stretched. Critical thicknesses are " +
+  "Matthews–Blakeslee estimates: films often stay strained past them.";
+
+/** The report's section: the table, the sign convention and the assumptions behind it. */
+export function epitaxySection(interfaces, { heading = true } = {}) {
+  const items = assumptions(interfaces);
+  return h(
+    "section",
+    { class: "epitaxy-report", "aria-labelledby": heading ? "epitaxy-h" : null },
+    heading ? h("h2", { id: "epitaxy-h" }, "Lattice fit") : null,
+    interfaces.length
+      ? [
+          h(
+            "div",
+            { class: "table-wrap" },
+            epitaxyTable(interfaces, heading ? undefined : "Lattice fit of each layer, top first"),
+          ),
+          h("p", { class: "hint" }, SIGN_NOTE),
+          items.length
+            ? h(
+                "details",
+                { class: "epitaxy-notes" },
+                h("summary", {}, "Assumptions, notes and lattice sources"),
+                h("ul", {}, items),
+              )
+            : null,
+        ]
+      : h("p", { class: "empty" }, "No layers: nothing grows on the substrate."),
+  );
+}
+
+/** A mark on each drawn interface (the bottom edge of its layer): the mismatch, or "?". */
+export function markDrawing(svg, interfaces) {
+  if (!svg) return;
+  for (const old of svg.querySelectorAll(":scope > .interface-mark")) old.remove();
+  for (const entry of interfaces) {
+    const rect = svg.querySelector(`g.layer[data-layer-id="${entry.layer_id}"] > rect`);
+    if (!rect) continue; // a superlattice's repeats are drawn once
+    const y = Number(rect.getAttribute("y")) + Number(rect.getAttribute("height"));
+    const right = Number(rect.getAttribute("x")) + Number(rect.getAttribute("width")) - MARK_INSET;
+    const headline = mismatchText(entry);
+    const warn = pastCritical(entry);
+    const label = `${warn ? "⚠ " : ""}${headline ? formatPercent(entry.mismatch_percent) : "?"}`;
+    const colour = headline ? STRAIN_COLOUR[entry.strain] || OTHER_COLOUR : OTHER_COLOUR;
+    const width = Math.round(label.length * 6.6 + 12);
+    const title = `${sideText(entry.film, entry.film_orientation)} on ${belowText(entry)}: ${
+      headline || problemText(entry)
+    }${warn ? `. ${warningText(entry)}: ${plannedText(entry)} planned` : ""}`;
+    svg.append(
+      s(
+        "svg",
+        {
+          class: `interface-mark ${headline ? words(entry.strain) : "unknown"}${warn ? " past-critical" : ""}`,
+          overflow: "visible",
+          "data-layer-id": entry.layer_id,
+        },
+        s("title", {}, title),
+        s("rect", {
+          x: right - width,
+          y: y - 8,
+          width,
+          height: 16,
+          rx: 8,
+          fill: warn ? "#fff4e5" : "#ffffff",
+          stroke: warn ? "#b00020" : colour,
+          "stroke-width": warn ? 1.5 : 1,
+          "stroke-dasharray": headline ? null : "3 2",
+        }),
+        s(
+          "text",
+          {
+            x: right - width / 2,
+            y,
+            "text-anchor": "middle",
+            "dominant-baseline": "central",
+            "font-size": 11,
+            "font-weight": 600,
+            fill: warn ? "#b00020" : colour,
+          },
+          label,
+        ),
+      ),
+    );
+  }
+}
+
+/** After the material page is drawn: fetch its report, fill the layer table, mark the drawing. */
+export async function showMaterialEpitaxy(main, material) {
+  let interfaces;
+  try {
+    interfaces = (await epitaxyApi.ofMaterial(material.sample_id)).data.interfaces;
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 404 || err.status === 405)) return;
+    const view = main.querySelector("section.stack-view");
+    view?.after(
+      h("p", { class: "epitaxy-error" }, `The lattice fit could not be computed: ${err.message}`),
+    );
+    return;
+  }
+  if (!Array.isArray(interfaces) || !main.isConnected) return;
+  const byLayer = new Map(interfaces.map((entry) => [entry.layer_id, entry]));
+  const table = main.querySelector("table.layers");
+  const headRow = table?.querySelector("thead tr");
+  if (headRow && !headRow.querySelector(".epitaxy-col")) {
+    headRow.append(h("th", { scope: "col", class: "epitaxy-col" }, "Fit on the layer below"));
+    for (const row of table.querySelectorAll("tbody tr")) {
+      const position = row.querySelector('[data-label="Position"]');
+      if (!position) continue;
+      const entry = byLayer.get(Number(position.textContent));
+      row.append(
+        h(
+          "td",
+          { "data-label": "Fit on the layer below", class: "epitaxy-cell" },
+          interfaceCell(entry),
+        ),
+      );
+    }
+  }
+  markDrawing(main.querySelector("section.stack-view figure.drawing svg"), interfaces);
+  main.querySelector("section.stack-view")?.after(epitaxySection(interfaces));
+}
+
+/**
+ * The create view's live report: update(text) asks POST /epitaxy (the caller debounces; a new
+ * call aborts the one before), drawn(text, svg) marks the preview drawing once both are in.
+ */
+export function epitaxyPreview() {
+  const el = h("div", { class: "epitaxy-preview", "aria-live": "polite", hidden: true });
+  let controller = null;
+  let sequence = 0;
+  let report = null; // {text, interfaces}
+  let drawing = null; // {text, svg}
+
+  function settle(state, text) {
+    el.dataset.state = state;
+    el.dataset.text = text;
+  }
+
+  function clear() {
+    controller?.abort();
+    sequence += 1;
+    report = null;
+    el.hidden = true;
+    el.replaceChildren();
+    settle("empty", "");
+  }
+
+  function mark() {
+    if (report && drawing && report.text === drawing.text) markDrawing(drawing.svg, report.interfaces);
+  }
+
+  async function update(text) {
+    if (!text) return clear();
+    controller?.abort();
+    controller = new AbortController();
+    sequence += 1;
+    const mine = sequence;
+    settle("reading", text);
+    try {
+      const { data } = await epitaxyApi.ofText(text, controller.signal);
+      if (mine !== sequence) return;
+      const interfaces = Array.isArray(data?.interfaces) ? data.interfaces : [];
+      report = { text, interfaces };
+      el.replaceChildren(epitaxySection(interfaces, { heading: false }));
+      el.hidden = false;
+      mark();
+      settle("ok", text);
+    } catch (err) {
+      if (err.name === "AbortError" || mine !== sequence) return;
+      report = null;
+      el.replaceChildren();
+      el.hidden = true; // a text that cannot be read has its message at the text box
+      settle("error", text);
+    }
+  }
+
+  function drawn(text, svg) {
+    drawing = { text, svg };
+    mark();
+  }
+
+  return { el, update, clear, drawn };
+}
