@@ -175,9 +175,98 @@ def test_the_page_draws_with_the_same_palette_and_sizes() -> None:
     palette = re.search(r"export const PALETTE = \[(.*?)\];", source, re.S)
     assert palette is not None
     assert tuple(re.findall(r'"(#[0-9a-f]{6})"', palette.group(1))) == PALETTE
-    for name in ("MIN_HEIGHT", "MAX_HEIGHT", "SUBSTRATE_HEIGHT", "WIDTH", "MARGIN", "MAX_LABEL"):
+    names = ("MIN_HEIGHT", "MAX_HEIGHT", "SUBSTRATE_HEIGHT", "WIDTH", "MARGIN", "MAX_LABEL")
+    for name in (*names, "REPEAT_INSET"):
         match = re.search(rf"const {name} = (\d+);", source)
         assert match is not None, name
         assert int(match.group(1)) == getattr(svg, name), name
     assert f'const UNKNOWN_COLOUR = "{svg.UNKNOWN_COLOUR}"' in source
     assert f'const COLOUR_SALT = "{svg.COLOUR_SALT}"' in source
+
+
+def superlattice(count: int = 10, period: tuple[str, ...] = ("SrTiO3", "LaAlO3")) -> list[dict]:
+    """`[LaAlO3 (5 u.c.) / SrTiO3 (5 u.c.)] x10` as stored: bottom up, each with its repeat."""
+    out = []
+    for cycle in range(count):
+        for index, formula in enumerate(period):
+            position = cycle * len(period) + index + 1
+            repeat = {"group": 1, "count": count, "period": len(period), "index": index}
+            out.append(
+                layer(
+                    position,
+                    formula,
+                    1.9,
+                    thickness_unit_cells=5,
+                    repeat={**repeat, "cycle": cycle},
+                )
+            )
+    return out
+
+
+def repeat_marks(document: str) -> list[tuple[str, str]]:
+    """(text, title) of every superlattice bracket."""
+    root = ET.fromstring(document)
+    return [
+        (
+            mark.findtext("svg:text", namespaces=NS) or "",
+            mark.findtext("svg:title", namespaces=NS) or "",
+        )
+        for mark in root.iterfind("svg:svg", NS)
+        if mark.get("class") == "repeat-mark"
+    ]
+
+
+def test_a_superlattice_is_drawn_once_with_its_repeat_count() -> None:
+    cap = layer(21, "SrRuO3", 20)
+    document = render_stack([*superlattice(), cap], "SrTiO3", substrate_orientation="(001)")
+    labels = [label for _, _, _, label in drawn(document)]
+    assert labels == [
+        "SrRuO3 · 20 nm",
+        "LaAlO3 · 5 u.c. (1.9 nm)",
+        "SrTiO3 · 5 u.c. (1.9 nm)",
+        "SrTiO3 (001) · substrate",
+    ]
+    assert repeat_marks(document) == [
+        ("×10", "Layers 1–20: these 2 layers repeated 10 times (20 layers)")
+    ]
+    # The bracket spans the two drawn layers of the period, not the cap or the substrate.
+    rows = drawn(document)
+    path = ET.fromstring(document).find("svg:svg/svg:path", NS)
+    assert path is not None
+    numbers = [float(n) for n in re.findall(r"[\d.]+", path.get("d", ""))]
+    top, bottom = rows[1][0], rows[2][0] + rows[2][1]
+    assert numbers[1] == top + 4 and numbers[3] == bottom - 4
+
+
+def test_a_superlattice_no_longer_whole_is_drawn_layer_by_layer() -> None:
+    layers = superlattice(count=3)
+    layers[3] = {**layers[3], "thickness_nm": 4.0}  # one repetition edited
+    document = render_stack(layers, "SrTiO3")
+    assert len(drawn(document)) == 6 + 1
+    assert repeat_marks(document) == []
+    assert len(drawn(render_stack(superlattice(count=3)[:-1], "SrTiO3"))) == 5 + 1
+
+
+def test_repeat_data_of_the_wrong_shape_is_ignored() -> None:
+    odd: list[object] = [None, "x10", {"group": 1, "count": "10", "period": 2}, {"count": 1}]
+    for bad in odd:
+        document = render_stack(
+            [layer(1, "LaAlO3", 2, repeat=bad), layer(2, "SrTiO3", 2, repeat=bad)], "Si"
+        )
+        assert len(drawn(document)) == 3 and repeat_marks(document) == []
+
+
+def test_unit_cells_are_shown_with_the_thickness_they_make() -> None:
+    labels = [
+        label
+        for _, _, _, label in drawn(
+            render_stack(
+                [
+                    layer(1, "LaAlO3", 1.895, thickness_unit_cells=5),
+                    layer(2, "Xx", thickness_unit_cells=4),
+                ],
+                "SrTiO3",
+            )
+        )
+    ]
+    assert labels == ["Xx · 4 u.c.", "LaAlO3 · 5 u.c. (1.895 nm)", "SrTiO3 · substrate"]
