@@ -194,8 +194,7 @@ def stack_to_create_body(parsed: ParsedStack, name: str | None = None) -> dict[s
         "substrate": parsed.substrate,
     }
     if parsed.substrate_orientation is not None:
-        # The public record has no field for it; metadata keeps it rather than losing it.
-        sample["sample_metadata"] = {"substrate_orientation": parsed.substrate_orientation}
+        sample["substrate_orientation"] = parsed.substrate_orientation  # an extension field
     return {"sample": sample, "layers": layers}
 
 

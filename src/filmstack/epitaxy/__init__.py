@@ -8,6 +8,7 @@ package, every row with its source.
 from .lattices import Lattice, LatticeError, LatticeRow, builtin_rows, make_lattice
 from .lookup import Found, LatticeIndex, NotFound, find_lattice
 from .meshes import Mesh, Unsupported, surface_mesh
+from .relations import check_relationship
 from .report import epitaxy_report, unit_cell_thickness_nm
 from .stacks import LayerSpec, StackSpec, stack_from_layers, stack_from_parsed
 from .thickness import critical_thickness, unit_cell_height_nm
@@ -24,6 +25,7 @@ __all__ = [
     "StackSpec",
     "Unsupported",
     "builtin_rows",
+    "check_relationship",
     "critical_thickness",
     "epitaxy_report",
     "find_lattice",

@@ -96,3 +96,16 @@ def _cubic_plane(below: Lattice, mesh: Mesh) -> tuple[int, int, int] | None:
             if all(abs(r - c) < 0.05 for r, c in zip(ratios, candidate, strict=True)):
                 return candidate
     return None
+
+
+def check_relationship(text: str) -> str:
+    """``text`` stripped if it reads as two directions, film first; ChemistryError otherwise."""
+    parts = _RELATION_SPLIT.split(text.strip())
+    if len(parts) != 2 or not all(parts):
+        raise ChemistryError(
+            f"`{text}`: write the film direction || the direction below, e.g. `[100] || [110]`"
+        )
+    for part in parts:
+        if parse_orientation(part).kind not in ("direction", "direction_family"):
+            raise ChemistryError(f"`{part}` is not a direction; write it in square brackets")
+    return text.strip()

@@ -13,6 +13,7 @@ from filmstack.schemas import Health
 from filmstack.server.accounts.router import router as keys_router
 from filmstack.server.config import Settings
 from filmstack.server.db import Database
+from filmstack.server.epitaxy.router import router as epitaxy_router
 from filmstack.server.errors import install_error_handlers
 from filmstack.server.limits import BodyLimitMiddleware
 from filmstack.server.maintenance import housekeeping
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     app.include_router(web_router)
+    app.include_router(epitaxy_router)
     app.include_router(materials_router)
     app.include_router(trash_router)
     app.include_router(samples_router)
