@@ -42,9 +42,13 @@ def bto(thickness_nm: float) -> dict[str, Any]:
     }
 
 
-def open_material(page: Any, served: Served, sample_id: int) -> None:
-    sign_in(page, served.key, f"#/materials/{sample_id}")
-    page.locator("section.epitaxy-report").wait_for()
+def open_material(page: Any, served: Served, sample_id: int, signed_in: bool = False) -> None:
+    if signed_in:
+        page.goto(f"/#/materials/{sample_id}")
+    else:
+        sign_in(page, served.key, f"#/materials/{sample_id}")
+    page.locator(f'a[href="#/materials/{sample_id}/edit"]').wait_for()
+    page.locator("section.stack-view + section.epitaxy-report").wait_for()
 
 
 def fit_cell(page: Any, position: int) -> Any:
@@ -134,7 +138,7 @@ def test_an_interface_that_cannot_be_judged_says_what_to_add(
     assert_no_placeholder_words(page)
 
     no_orientation = create(served, f"{tag} no orientation", "SrTiO3", None, [bto(20)])
-    open_material(page, served, no_orientation)
+    open_material(page, served, no_orientation, signed_in=True)
     assert "substrate_orientation" in fit_cell(page, 1).inner_text()
     assert_no_placeholder_words(page)
 
@@ -207,10 +211,11 @@ def test_a_superlattice_is_drawn_with_its_repeat_count(page: Any, served: Served
 
     page.get_by_label("Name", exact=True).fill(f"{tag} LAO/STO x10")
     page.get_by_role("button", name="Create material").click()
-    page.locator("section.epitaxy-report").wait_for()
+    page.get_by_role("heading", name=f"{tag} LAO/STO x10").wait_for()
+    page.locator("section.stack-view + section.epitaxy-report").wait_for()
     drawing = page.locator("section.stack-view figure.drawing svg")
     assert drawing.locator(".repeat-mark text").all_text_contents() == ["×10"]
-    assert "Layers 1–20" in drawing.locator(".repeat-mark title").inner_text()
+    assert "Layers 1–20" in drawing.locator(".repeat-mark title").text_content()
     assert page.locator("table.layers tbody tr").count() == 20
     assert (
         "[LaAlO3 / SrTiO3] ×10 on SrTiO3" in page.locator("figure.drawing figcaption").inner_text()

@@ -314,7 +314,7 @@ export function epitaxySection(interfaces, { heading = true } = {}) {
 export function markDrawing(svg, interfaces) {
   if (!svg) return;
   for (const old of svg.querySelectorAll(":scope > .interface-mark")) old.remove();
-  for (const entry of interfaces) {
+  for (const entry of [...interfaces].sort((a, b) => b.layer_id - a.layer_id)) {
     const rect = svg.querySelector(`g.layer[data-layer-id="${entry.layer_id}"] > rect`);
     if (!rect) continue; // a superlattice's repeats are drawn once
     const y = Number(rect.getAttribute("y")) + Number(rect.getAttribute("height"));
