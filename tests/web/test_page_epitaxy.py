@@ -59,7 +59,7 @@ def fit_cell(page: Any, position: int) -> Any:
 
 
 def marks(page: Any, figure: str = "section.stack-view figure.drawing") -> list[str]:
-    texts: list[str] = page.locator(f"{figure} svg .interface-mark text").all_text_contents()
+    texts: list[str] = page.locator(f"{figure} svg text.interface-mark").all_text_contents()
     return texts
 
 
@@ -88,7 +88,7 @@ def test_the_mismatch_is_shown_beside_the_layer_and_at_its_interface(
     )
     assert marks(page) == ["−2.2 %"]
     # The mark sits on the interface: the bottom edge of layer 1, the top of the substrate.
-    mark_y = page.locator(".interface-mark text").get_attribute("y")
+    mark_y = page.locator("text.interface-mark").get_attribute("y")
     substrate_y = page.locator("svg g.substrate > rect").first.get_attribute("y")
     assert float(mark_y) == float(substrate_y)
     report = page.locator("table.epitaxy tbody tr")
@@ -111,7 +111,7 @@ def test_a_layer_past_its_critical_thickness_is_warned_with_the_assumptions(
     basis = warning.get_attribute("title")
     assert "Matthews–Blakeslee" in basis and "Poisson ratio 0.3" in basis and "estimate" in basis
     assert marks(page) == ["⚠ −2.2 %"]
-    assert "past-critical" in page.locator(".interface-mark").get_attribute("class")
+    assert "past-critical" in page.locator("text.interface-mark").get_attribute("class")
     row = page.locator("table.epitaxy tbody tr")
     assert "past-critical" in row.get_attribute("class")
     assert "100 nm planned: expected to relax" in row.inner_text()
@@ -201,7 +201,7 @@ def test_a_superlattice_is_drawn_with_its_repeat_count(page: Any, served: Served
     sign_in(page, served.key, "#/new")
     type_stack(page, SUPERLATTICE)
     preview = page.locator(".text-pane figure.preview svg")
-    assert preview.locator(".repeat-mark text").all_text_contents() == ["×10"]
+    assert preview.locator("text.repeat-mark").all_text_contents() == ["×10"]
     assert preview.locator("g.layer").count() == 2  # one period, not twenty bands
     labels = preview.locator("g > text:last-child").all_text_contents()
     assert labels[0].startswith("LaAlO3 · 5 u.c.") and labels[1].startswith("SrTiO3 · 5 u.c.")
@@ -214,8 +214,8 @@ def test_a_superlattice_is_drawn_with_its_repeat_count(page: Any, served: Served
     page.get_by_role("heading", name=f"{tag} LAO/STO x10").wait_for()
     page.locator("section.stack-view + section.epitaxy-report").wait_for()
     drawing = page.locator("section.stack-view figure.drawing svg")
-    assert drawing.locator(".repeat-mark text").all_text_contents() == ["×10"]
-    assert "Layers 1–20" in drawing.locator(".repeat-mark title").text_content()
+    assert drawing.locator("text.repeat-mark").all_text_contents() == ["×10"]
+    assert "Layers 1–20" in drawing.locator(".repeat-bracket title").text_content()
     assert page.locator("table.layers tbody tr").count() == 20
     assert (
         "[LaAlO3 / SrTiO3] ×10 on SrTiO3" in page.locator("figure.drawing figcaption").inner_text()
@@ -251,9 +251,9 @@ def test_the_page_collapses_superlattices_as_the_svg_image_does(page: Any, serve
                bands: q('g').map((g) => [g.querySelector('rect').getAttribute('y'),
                                          g.querySelector('rect').getAttribute('height'),
                                          g.lastChild.textContent]),
-               marks: q('.repeat-mark').map((r) => [r.querySelector('path').getAttribute('d'),
-                                                    r.querySelector('text').textContent,
-                                                    r.querySelector('title').textContent]),
+               marks: q('path.repeat-bracket').map((p) => [p.getAttribute('d'),
+                                                         p.nextElementSibling.textContent,
+                                                         p.querySelector('title').textContent]),
              };
            }""",
         layers,
@@ -270,12 +270,13 @@ def test_the_page_collapses_superlattices_as_the_svg_image_does(page: Any, serve
     ]
     assert len(bands) == 3 + 1 + 1  # Pt, one period of three, the substrate
     mark = re.findall(
-        r'<svg class="repeat-mark"[^>]*><title>([^<]*)</title><path d="([^"]*)".*?>(×\d+)</text>',
+        r'<path class="repeat-bracket" d="([^"]*)"[^>]*><title>([^<]*)</title></path>'
+        r'<text class="repeat-mark"[^>]*>(×\d+)</text>',
         image,
     )
     numbers = re.compile(r"[\d.]+")
-    assert [(title, text) for title, _, text in mark] == [(t, x) for _, x, t in in_page["marks"]]
-    assert [[float(n) for n in numbers.findall(d)] for _, d, _ in mark] == [
+    assert [(title, text) for _, title, text in mark] == [(t, x) for _, x, t in in_page["marks"]]
+    assert [[float(n) for n in numbers.findall(d)] for d, _, _ in mark] == [
         [pytest.approx(float(n)) for n in numbers.findall(d)] for d, _, _ in in_page["marks"]
     ]
     assert in_page["marks"][0][1] == "×4"

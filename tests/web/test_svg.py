@@ -204,16 +204,16 @@ def superlattice(count: int = 10, period: tuple[str, ...] = ("SrTiO3", "LaAlO3")
 
 
 def repeat_marks(document: str) -> list[tuple[str, str]]:
-    """(text, title) of every superlattice bracket."""
+    """(text, title) of every superlattice bracket: on the root, outside the bands' groups."""
     root = ET.fromstring(document)
-    return [
-        (
-            mark.findtext("svg:text", namespaces=NS) or "",
-            mark.findtext("svg:title", namespaces=NS) or "",
-        )
-        for mark in root.iterfind("svg:svg", NS)
-        if mark.get("class") == "repeat-mark"
+    texts = [t.text or "" for t in root.iterfind("svg:text", NS) if t.get("class") == "repeat-mark"]
+    titles = [
+        path.findtext("svg:title", namespaces=NS) or ""
+        for path in root.iterfind("svg:path", NS)
+        if path.get("class") == "repeat-bracket"
     ]
+    assert len(texts) == len(titles)
+    return list(zip(texts, titles, strict=True))
 
 
 def test_a_superlattice_is_drawn_once_with_its_repeat_count() -> None:
@@ -231,7 +231,7 @@ def test_a_superlattice_is_drawn_once_with_its_repeat_count() -> None:
     ]
     # The bracket spans the two drawn layers of the period, not the cap or the substrate.
     rows = drawn(document)
-    path = ET.fromstring(document).find("svg:svg/svg:path", NS)
+    path = ET.fromstring(document).find("svg:path", NS)
     assert path is not None
     numbers = [float(n) for n in re.findall(r"[\d.]+", path.get("d", ""))]
     top, bottom = rows[1][0], rows[2][0] + rows[2][1]

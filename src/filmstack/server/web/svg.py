@@ -307,13 +307,13 @@ def _repeat_marks(drawn: Sequence[Band], right: float) -> list[str]:
     out = []
     for repeat, (top, bottom) in spans.items():
         t, b, mid = top + 4, bottom - 4, (top + bottom) / 2
+        # Straight on the root, not in a group: <g> holds the bands alone.
         out.append(
-            '<svg class="repeat-mark" overflow="visible">'
-            f"<title>{escape(repeat.title)}</title>"
-            f'<path d="M{line_x - 5:g} {t:g}H{line_x:g}V{b:g}H{line_x - 5:g}" fill="none" '
-            f'stroke="{TEXT_COLOUR}" stroke-width="1.5"/>'
-            f'<text x="{line_x - 6:g}" y="{mid:g}" text-anchor="end" dominant-baseline="central" '
-            f'fill="{TEXT_COLOUR}" stroke="#ffffff" stroke-width="4" paint-order="stroke" '
-            f'font-weight="700">×{repeat.count}</text></svg>'
+            f'<path class="repeat-bracket" d="M{line_x - 5:g} {t:g}H{line_x:g}V{b:g}'
+            f'H{line_x - 5:g}" fill="none" stroke="{TEXT_COLOUR}" stroke-width="1.5">'
+            f"<title>{escape(repeat.title)}</title></path>"
+            f'<text class="repeat-mark" x="{line_x - 6:g}" y="{mid:g}" text-anchor="end" '
+            f'dominant-baseline="central" fill="{TEXT_COLOUR}" stroke="#ffffff" stroke-width="4" '
+            f'paint-order="stroke" font-weight="700">×{repeat.count}</text>'
         )
     return out

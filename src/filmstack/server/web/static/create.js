@@ -281,7 +281,7 @@ export function createView(main, { navigate, query }) {
       substrate: fields.substrate.control.value.trim(),
     };
     if (mode() === "text" && parsed.substrateOrientation)
-      sample.sample_metadata = { substrate_orientation: parsed.substrateOrientation };
+      sample.substrate_orientation = parsed.substrateOrientation;
     const note = fields.note.control.value;
     submit.disabled = true;
     try {

@@ -309,7 +309,7 @@ export function drawStack(layers, substrate, { title, substrateOrientation } = {
     );
     svg.append(g);
   }
-  for (const mark of repeatMarks(bands, x + width)) svg.append(mark);
+  for (const mark of repeatMarks(bands, x + width).flat()) svg.append(mark);
   return svg;
 }
 
@@ -330,14 +330,17 @@ function repeatMarks(bands, right) {
     const mid = (top + bottom) / 2;
     const label = `×${repeat.count}`;
     const path = `M${lineX - 5} ${t}H${lineX}V${b}H${lineX - 5}`;
-    return s(
-      "svg",
-      { class: "repeat-mark", overflow: "visible" },
-      s("title", {}, repeatTitle(repeat)),
-      s("path", { d: path, fill: "none", stroke: TEXT_COLOUR, "stroke-width": 1.5 }),
+    // Straight on the root, not in a group: `g` holds the bands alone. The tooltip is the path's.
+    return [
+      s(
+        "path",
+        { class: "repeat-bracket", d: path, fill: "none", stroke: TEXT_COLOUR, "stroke-width": 1.5 },
+        s("title", {}, repeatTitle(repeat)),
+      ),
       s(
         "text",
         {
+          class: "repeat-mark",
           x: lineX - 6,
           y: mid,
           "text-anchor": "end",
@@ -350,7 +353,7 @@ function repeatMarks(bands, right) {
         },
         label,
       ),
-    );
+    ];
   });
 }
 

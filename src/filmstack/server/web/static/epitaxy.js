@@ -313,7 +313,8 @@ export function epitaxySection(interfaces, { heading = true } = {}) {
 /** A mark on each drawn interface (the bottom edge of its layer): the mismatch, or "?". */
 export function markDrawing(svg, interfaces) {
   if (!svg) return;
-  for (const old of svg.querySelectorAll(":scope > .interface-mark")) old.remove();
+  for (const old of svg.querySelectorAll(":scope > .interface-mark, :scope > .interface-box"))
+    old.remove();
   for (const entry of [...interfaces].sort((a, b) => b.layer_id - a.layer_id)) {
     const rect = svg.querySelector(`g.layer[data-layer-id="${entry.layer_id}"] > rect`);
     if (!rect) continue; // a superlattice's repeats are drawn once
@@ -327,16 +328,13 @@ export function markDrawing(svg, interfaces) {
     const title = `${sideText(entry.film, entry.film_orientation)} on ${belowText(entry)}: ${
       headline || problemText(entry)
     }${warn ? `. ${warningText(entry)}: ${plannedText(entry)} planned` : ""}`;
+    // Straight on the root, not in a group (<g> holds the bands alone); the box has the tooltip.
+    const kind = `${headline ? words(entry.strain) : "unknown"}${warn ? " past-critical" : ""}`;
     svg.append(
       s(
-        "svg",
+        "rect",
         {
-          class: `interface-mark ${headline ? words(entry.strain) : "unknown"}${warn ? " past-critical" : ""}`,
-          overflow: "visible",
-          "data-layer-id": entry.layer_id,
-        },
-        s("title", {}, title),
-        s("rect", {
+          class: `interface-box ${kind}`,
           x: right - width,
           y: y - 8,
           width,
@@ -346,20 +344,24 @@ export function markDrawing(svg, interfaces) {
           stroke: warn ? "#b00020" : colour,
           "stroke-width": warn ? 1.5 : 1,
           "stroke-dasharray": headline ? null : "3 2",
-        }),
-        s(
-          "text",
-          {
-            x: right - width / 2,
-            y,
-            "text-anchor": "middle",
-            "dominant-baseline": "central",
-            "font-size": 11,
-            "font-weight": 600,
-            fill: warn ? "#b00020" : colour,
-          },
-          label,
-        ),
+        },
+        s("title", {}, title),
+      ),
+      s(
+        "text",
+        {
+          class: `interface-mark ${kind}`,
+          "data-layer-id": entry.layer_id,
+          x: right - width / 2,
+          y,
+          "text-anchor": "middle",
+          "dominant-baseline": "central",
+          "font-size": 11,
+          "font-weight": 600,
+          fill: warn ? "#b00020" : colour,
+          "pointer-events": "none",
+        },
+        label,
       ),
     );
   }

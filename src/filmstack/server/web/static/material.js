@@ -115,7 +115,10 @@ export async function materialView(main, { id, navigate }) {
       h(
         "figure",
         { class: "drawing" },
-        drawStack(material.layers, material.substrate, { title: material.sample_name }),
+        drawStack(material.layers, material.substrate, {
+          title: material.sample_name,
+          substrateOrientation: material.substrate_orientation,
+        }),
         h("figcaption", {}, describeStack(material.layers, material.substrate)),
       ),
       h("div", { class: "table-wrap" }, layerTable(material.layers)),
