@@ -281,3 +281,43 @@ def test_the_page_collapses_superlattices_as_the_svg_image_does(page: Any, serve
     ]
     assert in_page["marks"][0][1] == "×4"
     assert in_page["marks"][0][2] == "Layers 1–12: these 3 layers repeated 4 times (12 layers)"
+
+
+def test_editing_a_stack_keeps_the_epitaxy_fields_the_editor_has_no_box_for(
+    page: Any, served: Served, tag: str
+) -> None:
+    repeat = {"group": 1, "count": 2, "period": 1, "index": 0}
+    layers = [
+        {
+            "layer_id": position,
+            "composition_string": "LaAlO3",
+            "thickness_unit_cells": 5,
+            "repeat": {**repeat, "cycle": position - 1},
+        }
+        for position in (1, 2)
+    ]
+    layers.append(
+        {
+            "layer_id": 3,
+            "composition_string": "SrTiO3",
+            "orientation": "(001)",
+            "thickness_nm": 10,
+            "lattice": {"a": 3.9},
+            "in_plane_relationship": "[100] || [100]",
+        }
+    )
+    sample_id = create(served, f"{tag} kept", "SrTiO3", "(001)", layers)
+    sign_in(page, served.key, f"#/materials/{sample_id}/edit")
+    top = page.locator("li.layer-row[data-position='3']")
+    top.get_by_label("Orientation").fill("(100)")
+    page.get_by_role("button", name="Save changes").click()
+    page.get_by_role("heading", name=f"{tag} kept", exact=True).wait_for()
+    stored = served.material(sample_id).json()["layers"]
+    assert stored[2]["orientation"] == "(100)"
+    assert stored[2]["lattice"]["a"] == 3.9
+    assert stored[2]["in_plane_relationship"] == "[100] || [100]"
+    assert [layer["thickness_unit_cells"] for layer in stored[:2]] == [5, 5]
+    assert [layer["repeat"]["cycle"] for layer in stored[:2]] == [0, 1]
+    page.locator("section.stack-view + section.epitaxy-report").wait_for()
+    drawing = page.locator("section.stack-view figure.drawing svg")
+    assert drawing.locator("text.repeat-mark").all_text_contents() == ["×2"]

@@ -7,7 +7,7 @@ import { h, s } from "./dom.js";
 import { formatThickness } from "./draw.js";
 
 const MINUS = "\u2212";
-const MARK_INSET = 48; // right end of an interface mark, left of a superlattice's ×N
+const MARK_INSET = 56; // right end of an interface mark, left of a superlattice's ×N
 const STRAIN_COLOUR = {
   compressive: "#0b5cad",
   tensile: "#a3410b",
@@ -26,6 +26,25 @@ function finite(v) {
 
 function words(v) {
   return typeof v === "string" ? v.trim() : "";
+}
+
+/**
+ * The epitaxy fields of a stored layer that the layer editor has no box for, kept when the
+ * stack is saved: its own lattice and relationship always; its unit-cell count while the
+ * thickness is unchanged; its superlattice place while formula and thickness are unchanged.
+ */
+export function keptEpitaxyFields(original, out) {
+  if (!original) return {};
+  const kept = {};
+  const same = (k) => (out[k] ?? null) === (original[k] ?? null);
+  if (original.lattice && typeof original.lattice === "object") kept.lattice = original.lattice;
+  if (words(original.in_plane_relationship))
+    kept.in_plane_relationship = original.in_plane_relationship;
+  if (same("thickness_nm") && finite(original.thickness_unit_cells))
+    kept.thickness_unit_cells = original.thickness_unit_cells;
+  if (same("thickness_nm") && same("composition_string") && original.repeat)
+    kept.repeat = original.repeat;
+  return kept;
 }
 
 /** −2.228 → "−2.2 %", 0.451 → "+0.45 %": one decimal from 1 % up, two below. */
