@@ -1,4 +1,4 @@
-"""Epitaxy over HTTP: stored and unsaved stacks, unit cells, the structured substrate, /lattices/."""
+"""Epitaxy over HTTP: stored and unsaved stacks, unit cells, the structured substrate, lattices."""
 
 import json
 from typing import Any
