@@ -2,7 +2,7 @@
 
 import typer
 
-from filmstack.cli import admin, materials, settings
+from filmstack.cli import admin, epitaxy, materials, settings
 
 app = typer.Typer(
     name="filmstack",
@@ -22,6 +22,7 @@ app.add_typer(admin.db_app, name="db")
 app.command("login")(settings.login)
 app.command("logout")(settings.logout)
 app.add_typer(materials.app, name="materials")
+app.command("epitaxy")(epitaxy.epitaxy)
 
 
 def main() -> None:
