@@ -225,6 +225,13 @@ def test_a_superlattice_is_drawn_with_its_repeat_count(page: Any, served: Served
     with served.client() as api:
         image = api.get(f"/target-materials/{sample_id}/stack.svg").text
     assert ">×10</text>" in image
+    for view, ready in (
+        ("#/materials", "table.materials"),
+        (f"#/materials/{sample_id}/edit", "li.layer-row"),
+    ):
+        page.goto(f"/{view}")
+        page.locator(ready).first.wait_for()
+        assert_no_placeholder_words(page)
 
 
 def test_the_page_collapses_superlattices_as_the_svg_image_does(page: Any, served: Served) -> None:
