@@ -125,18 +125,20 @@ def layer_label(layer: Mapping[str, Any]) -> str:
     return label
 
 
-def _positive(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+def _positive(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    return None
 
 
 def layer_thickness(layer: Mapping[str, Any]) -> str:
     """'20 nm', '5 u.c. (1.895 nm)', '5 u.c.', or '' when unknown."""
-    nm = layer.get("thickness_nm")
-    shown = format_thickness(float(nm)) if _positive(nm) else ""
-    cells = layer.get("thickness_unit_cells")
-    if not _positive(cells):
+    nm = _positive(layer.get("thickness_nm"))
+    shown = "" if nm is None else format_thickness(nm)
+    cells = _positive(layer.get("thickness_unit_cells"))
+    if cells is None:
         return shown
-    count = f"{float(cells):.4g} u.c."
+    count = f"{cells:.4g} u.c."
     return f"{count} ({shown})" if shown else count
 
 
