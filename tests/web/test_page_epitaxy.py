@@ -22,8 +22,15 @@ BAD_WORDS = re.compile(r"\b(null|undefined|NaN)\b|\[object Object\]")
 SUPERLATTICE = "[LaAlO3 (5 u.c.) / SrTiO3 (5 u.c.)] x10 on SrTiO3 (001)"
 
 
-def create(served: Served, name: str, substrate: str, orientation: str | None, layers: list) -> int:
-    sample: dict[str, Any] = {"sample_name": name, "substrate": substrate}
+def create(
+    served: Served,
+    name: str,
+    substrate: str,
+    orientation: str | None,
+    layers: list,
+    **extra: Any,
+) -> int:
+    sample: dict[str, Any] = {"sample_name": name, "substrate": substrate, **extra}
     if orientation:
         sample["substrate_orientation"] = orientation
     with served.client() as api:
@@ -78,8 +85,13 @@ def assert_no_placeholder_words(page: Any) -> None:
 def test_the_mismatch_is_shown_beside_the_layer_and_at_its_interface(
     page: Any, served: Served, tag: str
 ) -> None:
-    sample_id = create(served, f"{tag} thin BTO", "SrTiO3", "(001)", [bto(2)])
+    miscut = {"substrate_miscut_deg": 0.1, "substrate_miscut_toward": "[100]"}
+    sample_id = create(served, f"{tag} thin BTO", "SrTiO3", "(001)", [bto(2)], **miscut)
     open_material(page, served, sample_id)
+    subtitle = page.locator(".subtitle").inner_text()
+    assert subtitle.startswith("On SrTiO3 (001), miscut 0.1° toward [100] · updated")
+    labels = page.locator("figure.drawing svg g > text:last-child").all_text_contents()
+    assert labels == ["BaTiO3 (001) · 2 nm", "SrTiO3 (001) · substrate"]
     cell = fit_cell(page, 1)
     assert cell.locator(".epitaxy-mismatch").inner_text() == "−2.2 % compressive, cube-on-cube"
     assert cell.locator(".epitaxy-warning").count() == 0  # 2 nm is below h_c ≈ 3.1 nm

@@ -47,6 +47,17 @@ export function keptEpitaxyFields(original, out) {
   return kept;
 }
 
+/** "SrTiO3 (001), miscut 0.1° toward [100]": the substrate as the material records it. */
+export function substrateText(material) {
+  const parts = [`${words(material.substrate)} ${words(material.substrate_orientation)}`.trim()];
+  const miscut = material.substrate_miscut_deg;
+  if (finite(miscut) && miscut > 0) {
+    const toward = words(material.substrate_miscut_toward);
+    parts.push(`miscut ${String(miscut)}°${toward ? ` toward ${toward}` : ""}`);
+  }
+  return parts.join(", ");
+}
+
 /** −2.228 → "−2.2 %", 0.451 → "+0.45 %": one decimal from 1 % up, two below. */
 export function formatPercent(p) {
   if (!finite(p)) return "";

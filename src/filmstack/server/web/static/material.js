@@ -3,7 +3,7 @@
 import { api, ApiError } from "./api.js";
 import { h, timeEl } from "./dom.js";
 import { describeStack, drawStack, layerThickness } from "./draw.js";
-import { showMaterialEpitaxy } from "./epitaxy.js";
+import { showMaterialEpitaxy, substrateText } from "./epitaxy.js";
 import { alertBox, heading, notFound, showAlert } from "./views.js";
 
 function layerTable(layers) {
@@ -105,7 +105,7 @@ export async function materialView(main, { id, navigate }) {
     h(
       "p",
       { class: "subtitle" },
-      `On ${material.substrate} · updated `,
+      `On ${substrateText(material)} · updated `,
       timeEl(material.last_updated),
     ),
     alert,
