@@ -8,6 +8,7 @@ Expected values: BaTiO3 (001) on SrTiO3 (001), cube on cube, 100 × (3.905 − 3
 """
 
 import re
+import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from tests.web.test_page_create import PROMPT_LABEL, type_stack
 pytestmark = pytest.mark.browser
 
 BAD_WORDS = re.compile(r"\b(null|undefined|NaN)\b|\[object Object\]")
+SVG = "http://www.w3.org/2000/svg"
 SUPERLATTICE = "[LaAlO3 (5 u.c.) / SrTiO3 (5 u.c.)] x10 on SrTiO3 (001)"
 
 
@@ -340,3 +342,73 @@ def test_editing_a_stack_keeps_the_epitaxy_fields_the_editor_has_no_box_for(
     page.locator("section.stack-view + section.epitaxy-report").wait_for()
     drawing = page.locator("section.stack-view figure.drawing svg")
     assert drawing.locator("text.repeat-mark").all_text_contents() == ["×2"]
+
+
+PARITY_STACKS = [
+    "Pt (111) 50 nm / TiO2 10 nm / SrTiO3 (001) 500 nm / Si (001)",
+    "ZnO (0001) / GaN (0001) 2000 nm / Al2O3 (0001)",
+    SUPERLATTICE,
+    "Fe (001) 0.4 nm / MgO (001)",
+]
+
+
+def wire_layers(parsed: dict[str, Any]) -> list[dict[str, Any]]:
+    """The parse answer's layers (top first) as stored layers, positions from the substrate."""
+    return [
+        {
+            "layer_id": position,
+            "composition_string": layer["formula"],
+            **{key: layer[key] for key in ("orientation", "thickness_nm") if layer.get(key)},
+            **{k: layer[k] for k in ("thickness_unit_cells", "repeat") if layer.get(k)},
+        }
+        for position, layer in enumerate(reversed(parsed["layers"]), start=1)
+    ]
+
+
+def test_the_svg_image_marks_interfaces_as_the_page_does(page: Any, served: Served) -> None:
+    sign_in(page, served.key)
+    seen: set[str] = set()
+    for text in PARITY_STACKS:
+        with served.client() as api:
+            parsed = api.post("/target-materials/parse", json={"prompt": text}).json()
+            interfaces = api.post("/epitaxy", json={"prompt": text}).json()["interfaces"]
+        layers = wire_layers(parsed)
+        in_page = page.evaluate(
+            """async ([layers, substrate, interfaces]) => {
+                 const draw = await import('/static/draw.js');
+                 const ep = await import('/static/epitaxy.js');
+                 const svg = draw.drawStack(layers, substrate, {});
+                 ep.markDrawing(svg, interfaces);
+                 return [...svg.querySelectorAll('text.interface-mark')].map((t) => {
+                   const box = t.previousElementSibling;
+                   return [t.textContent, t.getAttribute('class'), t.getAttribute('x'),
+                           t.getAttribute('y'), box.getAttribute('x'), box.getAttribute('width'),
+                           box.querySelector('title').textContent];
+                 });
+               }""",
+            [layers, parsed["substrate"], interfaces],
+        )
+        image = ET.fromstring(render_stack(layers, parsed["substrate"], interfaces=interfaces))
+        children = list(image)
+        in_image = []
+        for i, child in enumerate(children):
+            if child.get("class", "").startswith("interface-mark"):
+                box = children[i - 1]
+                in_image.append(
+                    [
+                        child.text,
+                        child.get("class"),
+                        child.get("x"),
+                        child.get("y"),
+                        box.get("x"),
+                        box.get("width"),
+                        box.findtext(f"{{{SVG}}}title"),
+                    ]
+                )
+        assert len(in_image) == len(in_page) >= 1, text
+        for mine, theirs in zip(in_image, in_page, strict=True):
+            assert mine[:2] == theirs[:2] and mine[6] == theirs[6], text
+            assert [float(v) for v in mine[2:6]] == [pytest.approx(float(v)) for v in theirs[2:6]]
+        seen.update(row[0] for row in in_page)
+    # Between them the stacks drew a plain, a warned and an unknown mark.
+    assert {"?", "⚠ −1.7 %", "0 %"} <= seen

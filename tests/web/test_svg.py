@@ -270,3 +270,57 @@ def test_unit_cells_are_shown_with_the_thickness_they_make() -> None:
         )
     ]
     assert labels == ["Xx · 4 u.c.", "LaAlO3 · 5 u.c. (1.895 nm)", "SrTiO3 · substrate"]
+
+
+def test_interface_marks_sit_on_each_layer_edge_with_its_mismatch() -> None:
+    from filmstack.server.web.marks import format_percent, mismatch_text
+
+    ok = {
+        "layer_id": 1,
+        "film": "BaTiO3",
+        "film_orientation": "(001)",
+        "below": "substrate",
+        "below_formula": "SrTiO3",
+        "below_orientation": "(001)",
+        "status": "ok",
+        "in_plane_relationship": "[100] || [100]",
+        "rotation_deg": 0.0,
+        "supercell": {"film_multiple": 1, "below_multiple": 1},
+        "mismatch_percent": -2.228,
+        "strain": "compressive",
+        "thickness_nm": 50.0,
+        "critical_thickness_nm": 3.1042,
+        "coherent_expected": False,
+    }
+    evil = {"layer_id": 2, "film": "<b>X</b>", "status": "unknown", "reason": "add <lattice> & co"}
+    document = render_stack(
+        [layer(1, "BaTiO3", 50, orientation="(001)"), layer(2, "<b>X</b>")],
+        "SrTiO3",
+        interfaces=[ok, evil],
+    )
+    root = ET.fromstring(document)
+    texts = [t for t in root.iterfind("svg:text", NS) if "interface-mark" in t.get("class", "")]
+    assert [t.text for t in texts] == ["?", "⚠ −2.2 %"]
+    substrate_top = bands([layer(1, "BaTiO3", 50), layer(2, "X")], "SrTiO3")[-1].y
+    assert float(texts[1].get("y", "")) == substrate_top
+    titles = [r.findtext("svg:title", namespaces=NS) for r in root.iterfind("svg:rect", NS)]
+    assert (
+        "BaTiO3 (001) on SrTiO3 (001) (substrate): −2.2 % compressive, cube-on-cube. "
+        + ("Thicker than its critical thickness (≈ 3.1 nm): 50 nm planned")
+        in titles
+    )
+    assert "<b>X</b> on ?: Unknown: add <lattice> & co" in titles
+    assert "<lattice>" not in document  # escaped
+    assert len(drawn(document)) == 3  # the bands are unchanged
+    assert mismatch_text({**ok, "rotation_deg": 45.0}) == "−2.2 % compressive, 45° rotated"
+    assert mismatch_text({**ok, "in_plane_relationship": "[11-20] || [11-20]"}).endswith(
+        "aligned (0°)"
+    )
+    assert [format_percent(p) for p in (-2.228, 3.034, 0.451, -0.004, 0.125)] == [
+        "−2.2 %",
+        "+3.0 %",
+        "+0.45 %",
+        "0 %",
+        "+0.13 %",  # halves round up, as the page's toFixed does
+    ]
+    assert render_stack([layer(1, "A")], "Si") == render_stack([layer(1, "A")], "Si", interfaces=[])

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
+from filmstack.server.web.marks import interface_marks
+
 WIDTH = 420
 MARGIN = 12
 NUMBER_GUTTER = 34  # room for the layer positions on the left
@@ -247,8 +249,12 @@ def render_stack(
     *,
     title: str | None = None,
     substrate_orientation: str | None = None,
+    interfaces: Sequence[Mapping[str, Any]] | None = None,
 ) -> str:
-    """The whole drawing as a standalone SVG document (every text escaped)."""
+    """The whole drawing as a standalone SVG document (every text escaped).
+
+    With ``interfaces`` (the epitaxy report of these layers) each interface gets its mark.
+    """
     drawn = bands(layers, substrate, substrate_orientation)
     height = drawn[-1].y + drawn[-1].height + MARGIN
     x = MARGIN + NUMBER_GUTTER
@@ -293,6 +299,9 @@ def render_stack(
             f"{escape(shown)}</text></g>"
         )
     parts.extend(_repeat_marks(drawn, x + width))
+    if interfaces:
+        edges = {b.position: b.y + b.height for b in drawn if b.position is not None}
+        parts.extend(interface_marks(edges, interfaces, x + width))
     parts.append("</svg>")
     return "".join(parts)
 
