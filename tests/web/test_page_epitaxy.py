@@ -108,7 +108,7 @@ def test_the_mismatch_is_shown_beside_the_layer_and_at_its_interface(
     report = page.locator("table.epitaxy tbody tr")
     assert report.count() == 1
     assert "SrTiO3 (001) (substrate)" in report.inner_text()
-    assert "[100] ∥ [100]" in report.inner_text()
+    assert "[100] ∥ [100] · 3.994 Å on 3.905 Å" in report.inner_text()
     assert "2 nm planned: expected to stay strained" in report.inner_text()
     assert "negative, the film is compressed" in page.locator("section.epitaxy-report").inner_text()
     assert_no_placeholder_words(page)

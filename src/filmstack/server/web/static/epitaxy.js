@@ -174,6 +174,15 @@ function spacingText(entry) {
   return parts.join("; ");
 }
 
+/** "[100] ∥ [100] · 3.994 Å on 3.905 Å": the relationship and the matched spacings. */
+function detailText(entry) {
+  const film = entry.film_spacing_angstrom;
+  const below = entry.below_spacing_angstrom;
+  const parts = [relationshipText(entry)];
+  if (finite(film) && finite(below)) parts.push(`${film} Å on ${below} Å`);
+  return parts.filter(Boolean).join(" · ");
+}
+
 function sideText(formula, orientation) {
   return `${words(formula) || "?"} ${words(orientation)}`.trim();
 }
@@ -252,9 +261,7 @@ export function epitaxyTable(interfaces, caption = "Each layer on the one below,
         mismatchText(entry)
           ? [
               h("span", { class: `epitaxy-mismatch ${words(entry.strain)}` }, mismatchText(entry)),
-              relationshipText(entry)
-                ? h("span", { class: "epitaxy-detail" }, relationshipText(entry))
-                : null,
+              detailText(entry) ? h("span", { class: "epitaxy-detail" }, detailText(entry)) : null,
             ]
           : h("span", { class: "epitaxy-problem" }, problemText(entry)),
       ),
