@@ -168,7 +168,7 @@ function spacingText(entry) {
   const film = entry.film_spacing_angstrom;
   const below = entry.below_spacing_angstrom;
   const rel = relationshipText(entry);
-  const parts = [];
+  const parts = [`mismatch ${String(entry.mismatch_percent).replace("-", MINUS)} %`];
   if (rel) parts.push(rel);
   if (finite(film) && finite(below)) parts.push(`d film ${film} Å, d below ${below} Å`);
   return parts.join("; ");
