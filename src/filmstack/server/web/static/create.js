@@ -3,7 +3,7 @@
 
 import { api, ApiError } from "./api.js";
 import { debounce, field, h, setError } from "./dom.js";
-import { describeStack } from "./draw.js";
+import { describeStack, mismatchNote } from "./draw.js";
 import { createLayerEditor } from "./editor.js";
 import {
   alertBox,
@@ -46,7 +46,27 @@ function parsedToLayers(parsed) {
     orientation: l.orientation ?? null,
     space_group: l.space_group ?? null,
     thickness_nm: l.thickness_nm ?? null,
+    ...(l.thickness_unit_cells ? { thickness_unit_cells: l.thickness_unit_cells } : {}),
+    ...(l.repeat ? { repeat: l.repeat } : {}),
   }));
+}
+
+/** One line per interface of the live preview: "BaTiO3 on SrTiO3: −2.23 % compressive". */
+function epitaxyLines(list, interfaces) {
+  list.replaceChildren(
+    ...[...interfaces].reverse().map((entry) => {
+      const note = mismatchNote(entry);
+      const where = `${entry.film} on ${entry.below_formula}`;
+      return h(
+        "li",
+        { class: note && note.past ? "past-critical" : null },
+        note
+          ? `${where}: ${note.text} ${note.strain}${note.past ? " — thicker than its critical thickness (an estimate)" : ""}`
+          : `${where}: not known (${entry.reason})`,
+      );
+    }),
+  );
+  list.hidden = !interfaces.length;
 }
 
 export function createView(main, { navigate, query }) {
@@ -63,6 +83,7 @@ export function createView(main, { navigate, query }) {
   const echo = h("p", { class: "parse-echo", hidden: true, "aria-hidden": "true" });
   const parseStatus = h("p", { class: "parse-status", "aria-live": "polite" });
   const preview = previewFigure();
+  const epitaxyList = h("ul", { class: "epitaxy-preview", "aria-label": "Epitaxy", hidden: true });
   const editor = createLayerEditor({ onChange: () => drawEditor() });
   const editorPreview = previewFigure();
   const alert = alertBox();
@@ -98,7 +119,7 @@ export function createView(main, { navigate, query }) {
     prompt.wrap,
     echo,
     parseStatus,
-    h("div", { class: "preview-wrap" }, preview.el),
+    h("div", { class: "preview-wrap" }, preview.el, epitaxyList),
     toLayers,
   );
   const layerPane = h(
@@ -184,6 +205,7 @@ export function createView(main, { navigate, query }) {
       echo.hidden = true;
       parseStatus.textContent = "";
       preview.el.replaceChildren();
+      epitaxyLines(epitaxyList, []);
       settled("empty", "");
       return;
     }
@@ -201,12 +223,21 @@ export function createView(main, { navigate, query }) {
       echo.hidden = true;
       toLayers.disabled = false;
       const layers = parsedToLayers(data);
+      let interfaces = [];
+      try {
+        interfaces = (await api.epitaxyOf(text, controller.signal)).data.interfaces;
+      } catch (err) {
+        if (err.name === "AbortError" || mine !== sequence) return;
+      }
+      if (mine !== sequence) return;
       preview.set(
         layers,
         data.substrate,
         `Preview: ${data.material_name}`,
         data.substrate_orientation,
+        interfaces,
       );
+      epitaxyLines(epitaxyList, interfaces);
       parseStatus.textContent = `Read ${layers.length} layer${layers.length === 1 ? "" : "s"}${data.substrate ? ` on ${data.substrate}` : ""}.`;
       if (!touched.name) fields.name.control.value = data.material_name;
       if (!touched.substrate) fields.substrate.control.value = data.substrate;
@@ -273,7 +304,7 @@ export function createView(main, { navigate, query }) {
       substrate: fields.substrate.control.value.trim(),
     };
     if (mode() === "text" && parsed.substrateOrientation)
-      sample.sample_metadata = { substrate_orientation: parsed.substrateOrientation };
+      sample.substrate_orientation = parsed.substrateOrientation;
     const note = fields.note.control.value;
     submit.disabled = true;
     try {

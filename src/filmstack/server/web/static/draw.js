@@ -106,10 +106,37 @@ let patternCount = 0;
 
 /**
  * The full drawing with labels: substrate at the bottom, position 1 on it, the others above.
- * Layers are {layer_id, composition_string, orientation, thickness_nm}.
+ * Layers are {layer_id, composition_string, orientation, thickness_nm, repeat}; `epitaxy`,
+ * the interfaces of GET /target-materials/{id}/epitaxy, adds each layer's mismatch (⚠ past its
+ * critical thickness) and a superlattice shows its ×N on its first layer.
  */
-export function drawStack(layers, substrate, { title, substrateOrientation } = {}) {
+/** "−2.23 %": the headline mismatch of an interface, with a true minus sign. */
+export function formatMismatch(percent) {
+  const shown = Math.abs(percent).toFixed(2);
+  return `${percent < 0 ? "−" : percent > 0 ? "+" : "±"}${shown} %`;
+}
+
+/** What the drawing and the layer table say about a layer's interface, or null. */
+export function mismatchNote(entry) {
+  if (!entry || entry.status !== "ok") return null;
+  const past = entry.coherent_expected === false;
+  const critical =
+    entry.critical_thickness_nm === null ? "none" : `${fmt(entry.critical_thickness_nm)} nm`;
+  return {
+    text: `${past ? "⚠ " : ""}${formatMismatch(entry.mismatch_percent)}`,
+    strain: entry.strain,
+    past,
+    title:
+      `${formatMismatch(entry.mismatch_percent)} ${entry.strain} on ${entry.below_formula}` +
+      ` (${entry.in_plane_relationship || "usual relationship"}, ${entry.rotation_deg}°);` +
+      ` critical thickness ${critical} (Matthews–Blakeslee estimate)` +
+      (past ? ": this layer is thicker than that" : ""),
+  };
+}
+
+export function drawStack(layers, substrate, { title, substrateOrientation, epitaxy } = {}) {
   const stack = ordered(layers);
+  const byLayer = new Map((epitaxy || []).map((entry) => [entry.layer_id, entry]));
   const heights = layerHeights(stack);
   const x = MARGIN + NUMBER_GUTTER;
   const width = WIDTH - x - MARGIN;
@@ -124,6 +151,11 @@ export function drawStack(layers, substrate, { title, substrateOrientation } = {
       label: layerLabel(layer),
       position: layer.layer_id,
       known: known(layer.thickness_nm),
+      mismatch: mismatchNote(byLayer.get(layer.layer_id)),
+      repeat:
+        layer.repeat && layer.repeat.count > 1 && !layer.repeat.cycle && !layer.repeat.index
+          ? `×${layer.repeat.count}`
+          : null,
     });
     y += heights[i];
   }
@@ -213,7 +245,39 @@ export function drawStack(layers, substrate, { title, substrateOrientation } = {
             },
             String(band.position),
           ),
-      s("title", {}, band.label),
+      s("title", {}, band.mismatch ? `${band.label}: ${band.mismatch.title}` : band.label),
+      band.repeat
+        ? s(
+            "text",
+            {
+              class: "repeat",
+              x: x + width - 8,
+              y: mid,
+              "text-anchor": "end",
+              "dominant-baseline": "central",
+              fill: TEXT_COLOUR,
+              "font-weight": 600,
+            },
+            band.repeat,
+          )
+        : null,
+      band.mismatch
+        ? s(
+            "text",
+            {
+              class: band.mismatch.past ? "mismatch past-critical" : "mismatch",
+              x: x + width - (band.repeat ? 48 : 8),
+              y: mid,
+              "text-anchor": "end",
+              "dominant-baseline": "central",
+              fill: band.mismatch.past ? "#8b0000" : "#333333",
+              stroke: band.colour,
+              "stroke-width": 4,
+              "paint-order": "stroke",
+            },
+            band.mismatch.text,
+          )
+        : null,
       s(
         "text",
         {

@@ -2,11 +2,35 @@
 
 import { api, ApiError } from "./api.js";
 import { h, timeEl } from "./dom.js";
-import { describeStack, drawStack, formatThickness } from "./draw.js";
+import { describeStack, drawStack, formatThickness, mismatchNote } from "./draw.js";
 import { alertBox, heading, notFound, showAlert } from "./views.js";
 
-function layerTable(layers) {
+function mismatchCell(entry) {
+  const note = mismatchNote(entry);
+  if (!note) {
+    return h(
+      "td",
+      { "data-label": "Mismatch", title: entry ? entry.reason || "" : "" },
+      entry ? "not known" : "—",
+    );
+  }
+  return h(
+    "td",
+    { "data-label": "Mismatch", title: note.title, class: note.past ? "past-critical" : null },
+    `${note.text} ${note.strain}`,
+    note.past
+      ? h(
+          "span",
+          { class: "warning" },
+          ` — thicker than its critical thickness (${formatThickness(entry.critical_thickness_nm)}, an estimate)`,
+        )
+      : null,
+  );
+}
+
+function layerTable(layers, epitaxy) {
   const top = [...layers].sort((a, b) => b.layer_id - a.layer_id);
+  const byLayer = new Map((epitaxy || []).map((entry) => [entry.layer_id, entry]));
   return h(
     "table",
     { class: "layers" },
@@ -17,7 +41,7 @@ function layerTable(layers) {
       h(
         "tr",
         {},
-        ["#", "Formula", "Orientation", "Space group", "Thickness", "MP id"].map((t) =>
+        ["#", "Formula", "Orientation", "Space group", "Thickness", "MP id", "Mismatch"].map((t) =>
           h("th", { scope: "col" }, t),
         ),
       ),
@@ -48,9 +72,10 @@ function layerTable(layers) {
                 l.thickness_nm ? formatThickness(l.thickness_nm) : "—",
               ),
               h("td", { "data-label": "MP id" }, l.mp_id || "—"),
+              mismatchCell(byLayer.get(l.layer_id)),
             ),
           )
-        : h("tr", {}, h("td", { colspan: 6 }, "No layers: the bare substrate.")),
+        : h("tr", {}, h("td", { colspan: 7 }, "No layers: the bare substrate.")),
     ),
   );
 }
@@ -67,6 +92,17 @@ export async function materialView(main, { id, navigate }) {
     if (err instanceof ApiError && err.status !== 401) return notFound(main, err);
     throw err;
   }
+  let epitaxy = null; // a server without the epitaxy extension still shows the material
+  if (material.layers.length) {
+    try {
+      epitaxy = (await api.epitaxy(id)).data.interfaces;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) throw err;
+    }
+  }
+  const substrateText = [material.substrate, material.substrate_orientation]
+    .filter(Boolean)
+    .join(" ");
   const download = h("button", { type: "button", class: "secondary" }, "Download drawing (SVG)");
   const remove = h("button", { type: "button", class: "danger" }, "Delete…");
   const alert = alertBox();
@@ -104,7 +140,7 @@ export async function materialView(main, { id, navigate }) {
     h(
       "p",
       { class: "subtitle" },
-      `On ${material.substrate} · updated `,
+      `On ${substrateText} · updated `,
       timeEl(material.last_updated),
     ),
     alert,
@@ -114,10 +150,14 @@ export async function materialView(main, { id, navigate }) {
       h(
         "figure",
         { class: "drawing" },
-        drawStack(material.layers, material.substrate, { title: material.sample_name }),
+        drawStack(material.layers, material.substrate, {
+          title: material.sample_name,
+          substrateOrientation: material.substrate_orientation,
+          epitaxy,
+        }),
         h("figcaption", {}, describeStack(material.layers, material.substrate)),
       ),
-      h("div", { class: "table-wrap" }, layerTable(material.layers)),
+      h("div", { class: "table-wrap" }, layerTable(material.layers, epitaxy)),
     ),
     h(
       "div",

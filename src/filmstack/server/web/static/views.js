@@ -101,10 +101,10 @@ export function placeSampleProblems(problems, fields, prefix) {
 
 export function previewFigure() {
   const figure = h("figure", { class: "drawing preview" });
-  const set = (layers, substrate, caption, substrateOrientation) => {
+  const set = (layers, substrate, caption, substrateOrientation, epitaxy) => {
     figure.classList.remove("stale");
     figure.replaceChildren(
-      drawStack(layers, substrate, { title: "Preview", substrateOrientation }),
+      drawStack(layers, substrate, { title: "Preview", substrateOrientation, epitaxy }),
       h("figcaption", {}, caption),
     );
   };
