@@ -181,3 +181,16 @@ def test_the_page_draws_with_the_same_palette_and_sizes() -> None:
         assert int(match.group(1)) == getattr(svg, name), name
     assert f'const UNKNOWN_COLOUR = "{svg.UNKNOWN_COLOUR}"' in source
     assert f'const COLOUR_SALT = "{svg.COLOUR_SALT}"' in source
+
+
+def test_a_superlattice_shows_its_repeat_count_once() -> None:
+    period = [
+        {"layer_id": 2 * cycle + i + 1, "composition_string": formula,
+         "repeat": {"group": 1, "count": 10, "period": 2, "index": 1 - i, "cycle": 9 - cycle}}
+        for cycle in range(10)
+        for i, formula in enumerate(("SrTiO3", "LaAlO3"))
+    ]  # fmt: skip
+    svg = render_stack(period, "SrTiO3", substrate_orientation="(001)")
+    assert svg.count('class="repeat"') == 1 and ">×10</text>" in svg
+    assert "SrTiO3 (001) · substrate" in svg
+    assert 'class="repeat"' not in render_stack(period[:2], "SrTiO3")  # no first period there

@@ -86,6 +86,7 @@ class Band:
     label: str
     position: int | None  # None for the substrate
     known_thickness: bool
+    repeat: str | None = None  # "×10" on the first layer of a superlattice
 
 
 def _text(value: Any) -> str:
@@ -137,6 +138,7 @@ def bands(
                 label=layer_label(layer),
                 position=layer.get("layer_id"),
                 known_thickness=isinstance(thickness, int | float) and thickness > 0,
+                repeat=_repeat(layer.get("repeat")),
             )
         )
         y += height
@@ -144,6 +146,16 @@ def bands(
     label = f"{name} {_text(substrate_orientation)}".strip() + " · substrate"
     out.append(Band(y, SUBSTRATE_HEIGHT, colour_for(substrate), label, None, False))
     return out
+
+
+def _repeat(value: Any) -> str | None:
+    """ "×N" for the first-written layer of a superlattice's first period, else None."""
+    if not isinstance(value, Mapping):
+        return None
+    count = value.get("count")
+    if isinstance(count, int) and count > 1 and not value.get("cycle") and not value.get("index"):
+        return f"×{count}"
+    return None
 
 
 def _attr(value: str) -> str:
@@ -192,6 +204,12 @@ def render_stack(
             parts.append(
                 f'<text x="{x - 8}" y="{mid:g}" text-anchor="end" dominant-baseline="central" '
                 f'fill="#555555">{escape(str(band.position))}</text>'
+            )
+        if band.repeat:
+            parts.append(
+                f'<text class="repeat" x="{x + width - 8}" y="{mid:g}" text-anchor="end" '
+                f'dominant-baseline="central" fill="{TEXT_COLOUR}" font-weight="600">'
+                f"{escape(band.repeat)}</text>"
             )
         weight = ' font-weight="600"' if is_substrate else ""
         shown = band.label if len(band.label) <= MAX_LABEL else band.label[: MAX_LABEL - 1] + "…"
