@@ -230,7 +230,9 @@ def test_a_superlattice_is_drawn_with_its_repeat_count(page: Any, served: Served
     drawing = page.locator("section.stack-view figure.drawing svg")
     assert drawing.locator("text.repeat-mark").all_text_contents() == ["×10"]
     assert "Layers 1–20" in drawing.locator(".repeat-bracket title").text_content()
-    assert page.locator("table.layers tbody tr").count() == 20
+    rows = page.locator("table.layers tbody tr")
+    assert rows.count() == 20
+    assert "5 u.c. (1.895 nm)" in rows.first.inner_text()  # 5 × a_pc of LaAlO3
     assert (
         "[LaAlO3 / SrTiO3] ×10 on SrTiO3" in page.locator("figure.drawing figcaption").inner_text()
     )
@@ -238,7 +240,7 @@ def test_a_superlattice_is_drawn_with_its_repeat_count(page: Any, served: Served
     sample_id = int(page.url.rsplit("/", 1)[-1])
     with served.client() as api:
         image = api.get(f"/target-materials/{sample_id}/stack.svg").text
-    assert ">×10</text>" in image
+    assert ">×10</text>" in image and "SrTiO3 (001) · substrate" in image
     for view, ready in (
         ("#/materials", "table.materials"),
         (f"#/materials/{sample_id}/edit", "li.layer-row"),

@@ -85,5 +85,10 @@ def stack_svg(target_material_id: int, principal: ReadKey, session: SessionDep) 
     layers: list[dict[str, Any]] = [
         service.layer_out(layer) for layer in service.load_layers(session, material.id)
     ]
-    svg = render_stack(layers, material.substrate, title=material.sample_name)
+    svg = render_stack(
+        layers,
+        material.substrate,
+        title=material.sample_name,
+        substrate_orientation=material.substrate_orientation,
+    )
     return Response(svg, media_type="image/svg+xml", headers=SVG_HEADERS)

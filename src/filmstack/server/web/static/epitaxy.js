@@ -2,7 +2,7 @@
 // a warning on layers past their critical thickness, and the same report live while a new
 // stack is typed. The numbers come from GET /target-materials/{id}/epitaxy and POST /epitaxy.
 
-import { ApiError, request } from "./api.js";
+import { api, ApiError } from "./api.js";
 import { h, s } from "./dom.js";
 import { formatThickness } from "./draw.js";
 
@@ -14,11 +14,6 @@ const STRAIN_COLOUR = {
   matched: "#1e6b34",
 };
 const OTHER_COLOUR = "#595959";
-
-export const epitaxyApi = {
-  ofMaterial: (id, signal) => request("GET", `/target-materials/${id}/epitaxy`, { signal }),
-  ofText: (prompt, signal) => request("POST", "/epitaxy", { body: { prompt }, signal }),
-};
 
 function finite(v) {
   return typeof v === "number" && Number.isFinite(v);
@@ -408,7 +403,7 @@ export function markDrawing(svg, interfaces) {
 export async function showMaterialEpitaxy(main, material) {
   let interfaces;
   try {
-    interfaces = (await epitaxyApi.ofMaterial(material.sample_id)).data.interfaces;
+    interfaces = (await api.epitaxy(material.sample_id)).data.interfaces;
   } catch (err) {
     if (err instanceof ApiError && (err.status === 404 || err.status === 405)) return;
     const view = main.querySelector("section.stack-view");
@@ -477,7 +472,7 @@ export function epitaxyPreview() {
     const mine = sequence;
     settle("reading", text);
     try {
-      const { data } = await epitaxyApi.ofText(text, controller.signal);
+      const { data } = await api.epitaxyOf(text, controller.signal);
       if (mine !== sequence) return;
       const interfaces = Array.isArray(data?.interfaces) ? data.interfaces : [];
       report = { text, interfaces };
