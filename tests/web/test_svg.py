@@ -324,3 +324,14 @@ def test_interface_marks_sit_on_each_layer_edge_with_its_mismatch() -> None:
         "+0.13 %",  # halves round up, as the page's toFixed does
     ]
     assert render_stack([layer(1, "A")], "Si") == render_stack([layer(1, "A")], "Si", interfaces=[])
+
+
+def test_the_page_marks_interfaces_with_the_same_sizes_and_colours() -> None:
+    """static/marks.js mirrors marks.py; the numbers must not drift apart."""
+    from filmstack.server.web import marks
+
+    source = DRAW_JS.with_name("marks.js").read_text()
+    assert f"const MARK_INSET = {marks.MARK_INSET};" in source
+    for strain, colour in marks.STRAIN_COLOUR.items():
+        assert f'{strain}: "{colour}"' in source
+    assert f'const OTHER_COLOUR = "{marks.OTHER_COLOUR}"' in source

@@ -1,6 +1,6 @@
 """Interface marks for the stack drawing: each layer's lattice mismatch on its lower edge.
 
-The words and numbers of the page's static/epitaxy.js (mismatchText, markDrawing), so that an
+The words and numbers of the page's static/marks.js (mismatchText, markDrawing), so that an
 exported stack.svg carries the same marks as the page: "−2.2 %", "⚠ −2.2 %" past the critical
 thickness, "?" where the report has no number. Input: the interfaces of the epitaxy report.
 """

@@ -27,6 +27,7 @@ ASSETS = {
     "create.js": "text/javascript; charset=utf-8",
     "edit.js": "text/javascript; charset=utf-8",
     "epitaxy.js": "text/javascript; charset=utf-8",
+    "marks.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }
