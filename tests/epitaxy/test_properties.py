@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from filmstack.epitaxy import LayerSpec, StackSpec, epitaxy_report
@@ -130,6 +130,7 @@ def _lattice(draw: st.DrawFn) -> dict[str, float]:
 
 
 @given(_lattice(), _orientation(), _lattice(), _orientation(), st.booleans())
+@example({"a": 3.0}, "(0 0 1)", {"a": 3.0, "b": 2.5, "c": 1.0}, "(1 1 1)", False)  # no angle fits
 @settings(max_examples=300, deadline=None)
 def test_any_lattice_and_orientation_gives_a_number_or_a_reason(
     film: dict[str, float], film_plane: str, below: dict[str, float], below_plane: str, state: bool

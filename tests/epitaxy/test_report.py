@@ -221,3 +221,14 @@ def test_stack_text_reports_bottom_up() -> None:
     assert first["thickness_nm"] == pytest.approx(5 * 0.3905)
     assert (second["film"], second["layer_id"], second["below"]) == ("BaTiO3", 2, 1)
     assert second["thickness_nm"] == 50.0
+
+
+def test_meshes_that_never_agree_in_angle_are_unsupported_not_an_error() -> None:
+    # Found by the property test: a square film on the oblique (111) mesh of a/b/c = 3/2.5/1.
+    stack = StackSpec(
+        LayerSpec("Si", "(1 1 1)", lattice={"a": 3.0, "b": 2.5, "c": 1.0}),
+        (LayerSpec("Ge", "(0 0 1)", lattice={"a": 3.0}),),
+    )
+    (entry,) = epitaxy_report(stack)
+    assert entry["status"] == "unsupported"
+    assert "in_plane_relationship" in entry["reason"]

@@ -320,3 +320,15 @@ def test_the_migration_moves_the_substrate_orientation_and_back(sqlite_copy: str
         (1, {"run": 1}, "(001)"),
         (2, {"substrate_orientation": 7}, None),  # not an orientation: left alone
     ]
+
+
+def test_patching_one_cell_value_keeps_the_rest(api: httpx.Client) -> None:
+    row = {**OWN_STO, "formula": "BaTiO3", "space_group": "P4mm", "a": 3.99, "c": 4.03}
+    created = api.post("/lattices/", json=row)
+    assert created.status_code == 201, created.text
+    row_id = created.json()["id"]
+    patched = api.patch(f"/lattices/{row_id}", json={"a": 3.98})
+    assert patched.status_code == 200, patched.text
+    assert (patched.json()["a"], patched.json()["b"], patched.json()["c"]) == (3.98, 3.98, 4.03)
+    nulled = api.patch(f"/lattices/{row_id}", json={"source": None})
+    assert nulled.status_code == 422 and nulled.json()["detail"][0]["loc"] == ["body", "source"]

@@ -124,13 +124,16 @@ def _key(match: Match) -> tuple[float, float, int, int]:
     )
 
 
-def usual_match(film: Mesh, below: Mesh) -> Match:
-    """The best small-supercell match: the usual relationship for the pair."""
+def usual_match(film: Mesh, below: Mesh) -> Match | None:
+    """The best small-supercell match: the usual relationship for the pair.
+
+    None when no small supercells of the two meshes agree in angle (within 2°).
+    """
     return _usual(film, below)
 
 
 @lru_cache(maxsize=4096)
-def _usual(film: Mesh, below: Mesh) -> Match:
+def _usual(film: Mesh, below: Mesh) -> Match | None:
     bins = _bins(below)
     best: Match | None = None
     seen: set[tuple[int, float, float, float]] = set()
@@ -146,7 +149,6 @@ def _usual(film: Mesh, below: Mesh) -> Match:
                 candidate = _match(film, below, f, b)
                 if best is None or _key(candidate) < _key(best):
                     best = candidate
-    assert best is not None  # (1,0),(0,1) pairs with itself within the tolerance or another
     return best
 
 

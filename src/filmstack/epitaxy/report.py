@@ -208,7 +208,15 @@ def _geometry(
         if result is not None:
             return result
     else:
-        _headline(entry, usual_match(film_mesh, below_mesh), film_mesh, below_mesh, "usual")
+        match = usual_match(film_mesh, below_mesh)
+        if match is None:
+            return _unknown(
+                entry,
+                "unsupported",
+                "no low-index epitaxial relationship: no small cells of the two surface meshes "
+                "agree in angle within 2°; give the layer's in_plane_relationship",
+            )
+        _headline(entry, match, film_mesh, below_mesh, "usual")
     entry["coincidence_cells"] = coincidence_cells(film_mesh, below_mesh)
     _strain_and_thickness(entry, film)
     return entry

@@ -19,6 +19,7 @@ from filmstack.epitaxy import (
     stack_from_parsed,
     unit_cell_thickness_nm,
 )
+from filmstack.epitaxy.lattices import crystal_system
 from filmstack.epitaxy.lookup import formula_key
 from filmstack.schemas import MaterialCreate
 from filmstack.schemas_epitaxy import LatticeRowIn
@@ -33,6 +34,17 @@ from filmstack.server.materials.serialize import layer_out, load_layers
 Loc = list[str | int]
 SUBSTRATE_FIELDS = ("substrate_orientation", "substrate_miscut_deg", "substrate_miscut_toward")
 LATTICE_FIELDS = ("a", "b", "c", "alpha", "beta", "gamma")
+_RIGHT = ("alpha", "beta", "gamma")
+# Cell values each crystal system derives from the others: recomputed on PATCH unless sent.
+_DERIVED: dict[str, tuple[str, ...]] = {
+    "cubic": ("b", "c", *_RIGHT),
+    "tetragonal": ("b", *_RIGHT),
+    "orthorhombic": _RIGHT,
+    "hexagonal": ("b", *_RIGHT),
+    "trigonal": (),
+    "monoclinic": (),
+    "triclinic": (),
+}
 
 
 # ------------------------------------------------------------------------ the substrate
@@ -224,9 +236,14 @@ def update_lattice(
         "temperature_k": row.temperature_k,
         **changes,
     }
-    if any(k in changes for k in LATTICE_FIELDS) and "space_group" not in changes:
-        # A changed cell is checked as sent: what the old cell implied is not kept.
-        values.update({k: changes.get(k) for k in LATTICE_FIELDS})
+    try:
+        system = crystal_system(parse_space_group(values["space_group"]).number)
+    except ChemistryError:
+        system = "triclinic"  # _checked_row names the bad space group
+    for key in _DERIVED[system]:
+        # What the crystal system implies follows the values sent (a tetragonal row's b is a).
+        if key not in changes:
+            values[key] = None
     for column, value in _checked_row(values, ["body"]).items():
         setattr(row, column, value)
     row.last_updated = utcnow()
