@@ -25,7 +25,7 @@ from filmstack.client_base import (
 from filmstack.client_records import RecordsMixin
 from filmstack.errors import MissingSubstrate
 from filmstack.exchange import ExchangeMixin
-from filmstack.frames import materials_frame, physical_samples_frame
+from filmstack.frames import epitaxy_frame, materials_frame, physical_samples_frame
 from filmstack.notebook import MaterialView
 from filmstack.schemas import (
     ApiKeyInfo,
@@ -39,6 +39,7 @@ from filmstack.schemas import (
     PhysicalSample,
     PhysicalSampleRow,
 )
+from filmstack.schemas_epitaxy import EpitaxyReport, Interface, LatticeRowOut
 
 if TYPE_CHECKING:
     import pandas as pd  # type: ignore[import-untyped, unused-ignore]
@@ -97,6 +98,7 @@ class Client(RecordsMixin, ExchangeMixin):
         layers: Iterable[LayerInput] = (),
         *,
         sample_metadata: Mapping[str, Any] | None = None,
+        substrate_orientation: str | None = None,
         detail_note_content: str | None = None,
         idempotency_key: str | None = None,
     ) -> Material:
@@ -109,6 +111,8 @@ class Client(RecordsMixin, ExchangeMixin):
         sample: dict[str, Any] = {"sample_name": sample_name, "substrate": substrate}
         if sample_metadata is not None:
             sample["sample_metadata"] = dict(sample_metadata)
+        if substrate_orientation is not None:
+            sample["substrate_orientation"] = substrate_orientation
         if detail_note_content is not None:
             sample["detail_note_content"] = detail_note_content
         body = {"sample": sample, "layers": [_layer_body(layer) for layer in layers]}
@@ -129,8 +133,8 @@ class Client(RecordsMixin, ExchangeMixin):
 
         Positions are numbered from the substrate up; the name defaults to the parser's
         material_name. `substrate` overrides (or supplies) the one the text names. An
-        orientation given with the substrate is kept in sample_metadata["substrate_orientation"],
-        as the record has no field for it.
+        orientation given with the substrate goes to the extension field substrate_orientation;
+        `5 u.c.` thicknesses get nanometres from the lattice table on the server.
         """
         parsed = self.parse(text)
         substrate = substrate if substrate is not None else parsed.substrate
@@ -139,14 +143,12 @@ class Client(RecordsMixin, ExchangeMixin):
                 f"{text!r} names no substrate: end it with 'on <substrate>' or pass substrate=",
                 text=text,
             )
-        metadata = dict(sample_metadata) if sample_metadata is not None else None
-        if parsed.substrate_orientation is not None:
-            metadata = {"substrate_orientation": parsed.substrate_orientation, **(metadata or {})}
         return self.create_target_material(
             name or parsed.material_name,
             substrate,
             parse_result_layers(parsed),
-            sample_metadata=metadata,
+            sample_metadata=sample_metadata,
+            substrate_orientation=parsed.substrate_orientation,
             detail_note_content=detail_note_content,
             idempotency_key=idempotency_key,
         )
@@ -369,6 +371,41 @@ class Client(RecordsMixin, ExchangeMixin):
         path = f"target-materials/{ids(target_material_id)}/layers/{ids(layer_id)}"
         self._request("DELETE", path, headers=conditional(if_match))
 
+    # ------------------------------------------------------------------------ epitaxy
+
+    @overload
+    def epitaxy(self, target: int | str, *, as_frame: Literal[False] = ...) -> list[Interface]: ...
+    @overload
+    def epitaxy(self, target: int | str, *, as_frame: Literal[True]) -> "pd.DataFrame": ...
+
+    def epitaxy(
+        self, target: int | str, *, as_frame: bool = False
+    ) -> "list[Interface] | pd.DataFrame":
+        """Mismatch, strain and critical thickness per interface, bottom up (filmstack only).
+
+        `target` is a stored material's id, or stack text ("BaTiO3 (001) 50 nm / SrTiO3 (001)")
+        judged without storing it.
+        """
+        if isinstance(target, str):
+            data = self._json("POST", "epitaxy", json={"prompt": target}, idempotent=True)
+        else:
+            data = self._json("GET", f"target-materials/{ids(target)}/epitaxy")
+        interfaces = EpitaxyReport.model_validate(data).interfaces
+        return epitaxy_frame(interfaces) if as_frame else interfaces
+
+    def lattices(self, formula: str | None = None) -> list[LatticeRowOut]:
+        """The lattice table as your organization sees it: its own rows, then the built-in."""
+        path = "lattices/" if formula is None else f"lattices/{formula}"
+        return [LatticeRowOut.model_validate(row) for row in self._json("GET", path)]
+
+    def create_lattice(self, row: Mapping[str, Any]) -> LatticeRowOut:
+        """Add an organization row (formula, phase, space_group, a…, source)."""
+        return LatticeRowOut.model_validate(self._json("POST", "lattices/", json=dict(row)))
+
+    def delete_lattice(self, row_id: str | int) -> None:
+        """Remove an organization row; the built-in one, if any, applies again."""
+        self._request("DELETE", f"lattices/{row_id}")
+
     # ------------------------------------------------------------------ physical samples
 
     def link_target_material(
@@ -497,7 +534,7 @@ def parse_result_layers(parsed: ParseResult) -> list[dict[str, Any]]:
     layers = []
     for position, layer in enumerate(reversed(parsed.layers), start=1):
         body: dict[str, Any] = {"layer_id": position, "composition_string": layer.formula}
-        for key in ("orientation", "space_group", "thickness_nm"):
+        for key in ("orientation", "space_group", "thickness_nm", "thickness_unit_cells", "repeat"):
             value = getattr(layer, key)
             if value is not None:
                 body[key] = value

@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from filmstack.schemas import MaterialRow, PhysicalSampleRow
+from filmstack.schemas_epitaxy import Interface
 
 if TYPE_CHECKING:
     import pandas as pd  # type: ignore[import-untyped, unused-ignore]
@@ -126,3 +127,35 @@ def physical_samples_frame(rows: Iterable[PhysicalSampleRow]) -> "pd.DataFrame":
         records.append({new: record[old] for old, new in PHYSICAL_SAMPLE_COLUMNS.items()})
     frame = pd.DataFrame.from_records(records, columns=list(PHYSICAL_SAMPLE_COLUMNS.values()))
     return _typed(frame, PHYSICAL_SAMPLE_DTYPES)
+
+
+EPITAXY_COLUMNS: dict[str, str] = {
+    "layer_id": "Layer Position",
+    "film": "Film",
+    "film_orientation": "Film Orientation",
+    "below_formula": "On",
+    "below_orientation": "On Orientation",
+    "status": "Status",
+    "in_plane_relationship": "In-plane Relationship",
+    "rotation_deg": "Rotation (deg)",
+    "film_spacing_angstrom": "Film Spacing (Å)",
+    "below_spacing_angstrom": "Below Spacing (Å)",
+    "mismatch_percent": "Mismatch (%)",
+    "strain": "Strain",
+    "thickness_nm": "Thickness (nm)",
+    "critical_thickness_nm": "Critical Thickness (nm)",
+    "coherent_expected": "Coherent Expected",
+    "reason": "Reason",
+}
+
+
+def epitaxy_frame(interfaces: Iterable[Interface]) -> "pd.DataFrame":
+    """One DataFrame row per interface, bottom up."""
+    import pandas as pd  # type: ignore[import-untyped, unused-ignore]
+
+    records = [
+        {new: getattr(entry, old, None) for old, new in EPITAXY_COLUMNS.items()}
+        for entry in interfaces
+    ]
+    frame = pd.DataFrame.from_records(records, columns=list(EPITAXY_COLUMNS.values()))
+    return frame.astype({"Layer Position": "Int64", "Coherent Expected": "boolean"})

@@ -10,6 +10,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
+from filmstack.schemas_epitaxy import LatticeIn, RepeatIn
+
 MAX_INT32 = 2**31 - 1
 MAX_INT64 = 2**63 - 1
 
@@ -86,6 +88,7 @@ def _reject_null(value: object) -> object:
 
 
 NoteText = Annotated[CleanText, Field(max_length=100_000)]
+MiscutDeg = Annotated[float, Field(ge=0, le=45, allow_inf_nan=False)]
 
 
 class SampleIn(_Input):
@@ -94,6 +97,17 @@ class SampleIn(_Input):
     sample_metadata: dict[str, Any] | None = Field(
         default=None,
         description="Free-form JSON object (at most 64 KiB, nesting at most 32); {} when unset.",
+    )
+    substrate_orientation: Annotated[CleanText, Field(max_length=100)] | None = Field(
+        default=None,
+        description="Extension: the substrate's orientation, e.g. (001) or c-plane.",
+        examples=["(001)"],
+    )
+    substrate_miscut_deg: MiscutDeg | None = Field(
+        default=None, description="Extension: miscut angle in degrees (0 to 45)."
+    )
+    substrate_miscut_toward: Annotated[CleanText, Field(max_length=100)] | None = Field(
+        default=None, description="Extension: the direction the miscut tilts toward, e.g. [100]."
     )
     detail_note_content: NoteText | None = Field(
         default=None,
@@ -130,6 +144,25 @@ class LayerFields(_Input):
     thickness_nm: Thickness | None = Field(
         default=None,
         description="Extension: intended thickness in nanometres, from 1e-6 to 1e7.",
+    )
+    thickness_unit_cells: float | None = Field(
+        default=None,
+        gt=0,
+        le=1e6,
+        allow_inf_nan=False,
+        description="Extension: thickness in unit cells (5 for `5 u.c.`); thickness_nm follows "
+        "from the lattice when it is not sent.",
+    )
+    lattice: LatticeIn | None = Field(
+        default=None, description="Extension: the layer's own cell (Å, degrees) for epitaxy."
+    )
+    in_plane_relationship: Annotated[CleanText, Field(max_length=100)] | None = Field(
+        default=None,
+        description="Extension: film direction || direction of the layer below.",
+        examples=["[100] || [110]"],
+    )
+    repeat: RepeatIn | None = Field(
+        default=None, description="Extension: the layer's place in a superlattice [A/B]xN."
     )
 
 
@@ -187,6 +220,15 @@ class MaterialUpdate(_Input):
     )
     detail_note_content: NoteText | None = Field(
         default=None, description="Creates, changes or (with null) removes the detail note."
+    )
+    substrate_orientation: Annotated[CleanText, Field(max_length=100)] | None = Field(
+        default=None, description="Extension: the substrate's orientation (null clears it)."
+    )
+    substrate_miscut_deg: MiscutDeg | None = Field(
+        default=None, description="Extension: miscut angle in degrees (null clears it)."
+    )
+    substrate_miscut_toward: Annotated[CleanText, Field(max_length=100)] | None = Field(
+        default=None, description="Extension: the miscut direction (null clears it)."
     )
 
     _no_null = field_validator("sample_name", "substrate", "sample_metadata", mode="before")(
@@ -312,6 +354,9 @@ class Material(BaseModel):
         description="Extension: 1 at create, +1 on every change; the ETag header carries it. "
         "Absent from servers without revisions.",
     )
+    substrate_orientation: str | None = Field(default=None, description="Extension.")
+    substrate_miscut_deg: float | None = Field(default=None, description="Extension: degrees.")
+    substrate_miscut_toward: str | None = Field(default=None, description="Extension.")
 
 
 class OrientationIndices(BaseModel):
@@ -332,6 +377,10 @@ class Layer(BaseModel):
     space_group_number: int | None = Field(default=None, description="Extension.")
     space_group_input: str | None = Field(default=None, description="Extension: as typed.")
     orientation_indices: OrientationIndices | None = Field(default=None, description="Extension.")
+    lattice: dict[str, float] | None = Field(default=None, description="Extension: Å, degrees.")
+    in_plane_relationship: str | None = Field(default=None, description="Extension.")
+    thickness_unit_cells: float | None = Field(default=None, description="Extension.")
+    repeat: dict[str, int] | None = Field(default=None, description="Extension: superlattice.")
 
 
 class MaterialRow(BaseModel):
@@ -350,6 +399,10 @@ class MaterialRow(BaseModel):
     space_group_number: int | None = None
     space_group_input: str | None = None
     orientation_indices: OrientationIndices | None = None
+    lattice: dict[str, float] | None = None
+    in_plane_relationship: str | None = None
+    thickness_unit_cells: float | None = None
+    repeat: dict[str, int] | None = None
     sample_name: str
     substrate: str
     sample_metadata: dict[str, Any]
@@ -358,6 +411,9 @@ class MaterialRow(BaseModel):
     version: str
     last_updated: str
     revision: int | None = Field(default=None, description="Extension: the material's revision.")
+    substrate_orientation: str | None = None
+    substrate_miscut_deg: float | None = None
+    substrate_miscut_toward: str | None = None
     user_name: str
     detail_note_content: str | None
 
@@ -422,7 +478,18 @@ class ParsedLayer(BaseModel):
     formula: str
     orientation: str | None
     space_group: str | None
-    thickness_nm: float | None = Field(default=None, description="Extension: nanometres.")
+    thickness_nm: float | None = Field(
+        default=None,
+        description="Extension: nanometres; for `5 u.c.` from the built-in lattice table.",
+    )
+    thickness_unit_cells: float | None = Field(
+        default=None, description="Extension: present when the text counts unit cells."
+    )
+    repeat: dict[str, int] | None = Field(
+        default=None,
+        description="Extension: present on the layers of a superlattice [A/B]xN: group, count "
+        "(the N), period, index (in the period) and cycle.",
+    )
 
 
 class ParseResult(BaseModel):

@@ -189,6 +189,8 @@ def test_csv_rows_are_parsed_with_the_stack_notation(
         assert rows[0].sample_metadata == {"run": 1} and rows[0].substrate == "Si"
         lao = client.list_target_materials(name="LAO on STO")
         assert lao[0].composition_string == "LaAlO3" and lao[0].substrate == "SrTiO3 (001)"
+        # `5 u.c.` keeps its count and gets nanometres from the lattice table (a_pc 3.790 Å).
+        assert lao[0].thickness_unit_cells == 5 and lao[0].thickness_nm == 1.895
         pt = client.list_target_materials(name="Pt electrode")
         assert [r.composition_string for r in pt] == ["Ti", "Pt"]
 
@@ -338,3 +340,11 @@ def test_notation_reads_back_through_the_parser() -> None:
     assert text == "BaTiO3 (001) (10 nm) / SrTiO3 [110] (20 nm) / GaN c-plane"
     assert stack_layers(text) == layers
     assert stack_layers("") == []
+
+
+def test_notation_keeps_unit_cells_as_written() -> None:
+    layers = stack_layers("LaAlO3 (5 u.c.) / SrTiO3 (2 nm)")
+    assert layers[1]["thickness_unit_cells"] == 5.0 and "thickness_nm" not in layers[1]
+    text = notation([{**layers[1], "thickness_nm": 1.895}, layers[0]])
+    assert text == "LaAlO3 (5 u.c.) / SrTiO3 (2 nm)"
+    assert [x["composition_string"] for x in stack_layers(text)] == ["SrTiO3", "LaAlO3"]

@@ -122,10 +122,11 @@ def test_create_from_text_numbers_positions_from_the_substrate_up(fs: Client) ->
     assert layers[1].orientation == "(001)" and layers[1].thickness_nm == 10.0
 
 
-def test_create_from_text_keeps_the_substrate_orientation_in_the_metadata(fs: Client) -> None:
+def test_create_from_text_puts_the_substrate_orientation_in_its_field(fs: Client) -> None:
     material = fs.create_from_text("BaTiO3 on SrTiO3 (001)", sample_metadata={"run": 2})
     assert material.substrate == "SrTiO3"
-    assert material.sample_metadata == {"substrate_orientation": "(001)", "run": 2}
+    assert material.substrate_orientation == "(001)"
+    assert material.sample_metadata == {"run": 2}
     plain = fs.create_from_text("BaTiO3 on SrTiO3")
     assert plain.sample_metadata == {}
 

@@ -31,6 +31,9 @@ def test_create_answers_the_documented_material_object(api: httpx.Client) -> Non
         "version",
         "last_updated",
         "revision",  # extension: public clients ignore keys they do not know
+        "substrate_orientation",  # extensions: the structured substrate
+        "substrate_miscut_deg",
+        "substrate_miscut_toward",
     }
     assert body["revision"] == 1
     assert isinstance(body["sample_id"], int)

@@ -38,7 +38,7 @@ def test_migrations_apply_to_an_empty_sqlite_file(sqlite_copy: str) -> None:
         tables = dict(conn.exec_driver_sql("SELECT name, sql FROM sqlite_master").fetchall())
     db.dispose()
     assert diff == []
-    assert version == "0003"
+    assert version == "0004"
     # Ids are never handed out twice: every table with an integer id is AUTOINCREMENT.
     for table in ("organizations", "api_keys", "target_materials", "layers", "material_history"):
         assert "AUTOINCREMENT" in tables[table], table

@@ -175,9 +175,163 @@ def test_the_page_draws_with_the_same_palette_and_sizes() -> None:
     palette = re.search(r"export const PALETTE = \[(.*?)\];", source, re.S)
     assert palette is not None
     assert tuple(re.findall(r'"(#[0-9a-f]{6})"', palette.group(1))) == PALETTE
-    for name in ("MIN_HEIGHT", "MAX_HEIGHT", "SUBSTRATE_HEIGHT", "WIDTH", "MARGIN", "MAX_LABEL"):
+    names = ("MIN_HEIGHT", "MAX_HEIGHT", "SUBSTRATE_HEIGHT", "WIDTH", "MARGIN", "MAX_LABEL")
+    for name in (*names, "REPEAT_INSET"):
         match = re.search(rf"const {name} = (\d+);", source)
         assert match is not None, name
         assert int(match.group(1)) == getattr(svg, name), name
     assert f'const UNKNOWN_COLOUR = "{svg.UNKNOWN_COLOUR}"' in source
     assert f'const COLOUR_SALT = "{svg.COLOUR_SALT}"' in source
+
+
+def superlattice(count: int = 10, period: tuple[str, ...] = ("SrTiO3", "LaAlO3")) -> list[dict]:
+    """`[LaAlO3 (5 u.c.) / SrTiO3 (5 u.c.)] x10` as stored: bottom up, each with its repeat."""
+    out = []
+    for cycle in range(count):
+        for index, formula in enumerate(period):
+            position = cycle * len(period) + index + 1
+            repeat = {"group": 1, "count": count, "period": len(period), "index": index}
+            out.append(
+                layer(
+                    position,
+                    formula,
+                    1.9,
+                    thickness_unit_cells=5,
+                    repeat={**repeat, "cycle": cycle},
+                )
+            )
+    return out
+
+
+def repeat_marks(document: str) -> list[tuple[str, str]]:
+    """(text, title) of every superlattice bracket: on the root, outside the bands' groups."""
+    root = ET.fromstring(document)
+    texts = [t.text or "" for t in root.iterfind("svg:text", NS) if t.get("class") == "repeat-mark"]
+    titles = [
+        path.findtext("svg:title", namespaces=NS) or ""
+        for path in root.iterfind("svg:path", NS)
+        if path.get("class") == "repeat-bracket"
+    ]
+    assert len(texts) == len(titles)
+    return list(zip(texts, titles, strict=True))
+
+
+def test_a_superlattice_is_drawn_once_with_its_repeat_count() -> None:
+    cap = layer(21, "SrRuO3", 20)
+    document = render_stack([*superlattice(), cap], "SrTiO3", substrate_orientation="(001)")
+    labels = [label for _, _, _, label in drawn(document)]
+    assert labels == [
+        "SrRuO3 · 20 nm",
+        "LaAlO3 · 5 u.c. (1.9 nm)",
+        "SrTiO3 · 5 u.c. (1.9 nm)",
+        "SrTiO3 (001) · substrate",
+    ]
+    assert repeat_marks(document) == [
+        ("×10", "Layers 1–20: these 2 layers repeated 10 times (20 layers)")
+    ]
+    # The bracket spans the two drawn layers of the period, not the cap or the substrate.
+    rows = drawn(document)
+    path = ET.fromstring(document).find("svg:path", NS)
+    assert path is not None
+    numbers = [float(n) for n in re.findall(r"[\d.]+", path.get("d", ""))]
+    top, bottom = rows[1][0], rows[2][0] + rows[2][1]
+    assert numbers[1] == top + 4 and numbers[3] == bottom - 4
+
+
+def test_a_superlattice_no_longer_whole_is_drawn_layer_by_layer() -> None:
+    layers = superlattice(count=3)
+    layers[3] = {**layers[3], "thickness_nm": 4.0}  # one repetition edited
+    document = render_stack(layers, "SrTiO3")
+    assert len(drawn(document)) == 6 + 1
+    assert repeat_marks(document) == []
+    assert len(drawn(render_stack(superlattice(count=3)[:-1], "SrTiO3"))) == 5 + 1
+
+
+def test_repeat_data_of_the_wrong_shape_is_ignored() -> None:
+    odd: list[object] = [None, "x10", {"group": 1, "count": "10", "period": 2}, {"count": 1}]
+    for bad in odd:
+        document = render_stack(
+            [layer(1, "LaAlO3", 2, repeat=bad), layer(2, "SrTiO3", 2, repeat=bad)], "Si"
+        )
+        assert len(drawn(document)) == 3 and repeat_marks(document) == []
+
+
+def test_unit_cells_are_shown_with_the_thickness_they_make() -> None:
+    labels = [
+        label
+        for _, _, _, label in drawn(
+            render_stack(
+                [
+                    layer(1, "LaAlO3", 1.895, thickness_unit_cells=5),
+                    layer(2, "Xx", thickness_unit_cells=4),
+                ],
+                "SrTiO3",
+            )
+        )
+    ]
+    assert labels == ["Xx · 4 u.c.", "LaAlO3 · 5 u.c. (1.895 nm)", "SrTiO3 · substrate"]
+
+
+def test_interface_marks_sit_on_each_layer_edge_with_its_mismatch() -> None:
+    from filmstack.server.web.marks import format_percent, mismatch_text
+
+    ok = {
+        "layer_id": 1,
+        "film": "BaTiO3",
+        "film_orientation": "(001)",
+        "below": "substrate",
+        "below_formula": "SrTiO3",
+        "below_orientation": "(001)",
+        "status": "ok",
+        "in_plane_relationship": "[100] || [100]",
+        "rotation_deg": 0.0,
+        "supercell": {"film_multiple": 1, "below_multiple": 1},
+        "mismatch_percent": -2.228,
+        "strain": "compressive",
+        "thickness_nm": 50.0,
+        "critical_thickness_nm": 3.1042,
+        "coherent_expected": False,
+    }
+    evil = {"layer_id": 2, "film": "<b>X</b>", "status": "unknown", "reason": "add <lattice> & co"}
+    document = render_stack(
+        [layer(1, "BaTiO3", 50, orientation="(001)"), layer(2, "<b>X</b>")],
+        "SrTiO3",
+        interfaces=[ok, evil],
+    )
+    root = ET.fromstring(document)
+    texts = [t for t in root.iterfind("svg:text", NS) if "interface-mark" in t.get("class", "")]
+    assert [t.text for t in texts] == ["?", "⚠ −2.2 %"]
+    substrate_top = bands([layer(1, "BaTiO3", 50), layer(2, "X")], "SrTiO3")[-1].y
+    assert float(texts[1].get("y", "")) == substrate_top
+    titles = [r.findtext("svg:title", namespaces=NS) for r in root.iterfind("svg:rect", NS)]
+    assert (
+        "BaTiO3 (001) on SrTiO3 (001) (substrate): −2.2 % compressive, cube-on-cube. "
+        + ("Thicker than its critical thickness (≈ 3.1 nm): 50 nm planned")
+        in titles
+    )
+    assert "<b>X</b> on ?: Unknown: add <lattice> & co" in titles
+    assert "<lattice>" not in document  # escaped
+    assert len(drawn(document)) == 3  # the bands are unchanged
+    assert mismatch_text({**ok, "rotation_deg": 45.0}) == "−2.2 % compressive, 45° rotated"
+    assert mismatch_text({**ok, "in_plane_relationship": "[11-20] || [11-20]"}).endswith(
+        "aligned (0°)"
+    )
+    assert [format_percent(p) for p in (-2.228, 3.034, 0.451, -0.004, 0.125)] == [
+        "−2.2 %",
+        "+3.0 %",
+        "+0.45 %",
+        "0 %",
+        "+0.13 %",  # halves round up, as the page's toFixed does
+    ]
+    assert render_stack([layer(1, "A")], "Si") == render_stack([layer(1, "A")], "Si", interfaces=[])
+
+
+def test_the_page_marks_interfaces_with_the_same_sizes_and_colours() -> None:
+    """static/marks.js mirrors marks.py; the numbers must not drift apart."""
+    from filmstack.server.web import marks
+
+    source = DRAW_JS.with_name("marks.js").read_text()
+    assert f"const MARK_INSET = {marks.MARK_INSET};" in source
+    for strain, colour in marks.STRAIN_COLOUR.items():
+        assert f'{strain}: "{colour}"' in source
+    assert f'const OTHER_COLOUR = "{marks.OTHER_COLOUR}"' in source

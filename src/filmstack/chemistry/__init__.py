@@ -9,7 +9,14 @@ from .formulas import Formula, check_element_dict, parse_formula
 from .mpids import normalize_mp_id
 from .orientations import Orientation, parse_orientation
 from .spacegroups import SpaceGroup, parse_space_group
-from .stacks import ParsedLayer, ParsedStack, parse_stack, stack_to_create_body
+from .stacks import (
+    ParsedLayer,
+    ParsedStack,
+    Repeat,
+    format_stack,
+    parse_stack,
+    stack_to_create_body,
+)
 
 __all__ = [
     "ChemistryError",
@@ -17,8 +24,10 @@ __all__ = [
     "Orientation",
     "ParsedLayer",
     "ParsedStack",
+    "Repeat",
     "SpaceGroup",
     "check_element_dict",
+    "format_stack",
     "normalize_mp_id",
     "parse_formula",
     "parse_orientation",

@@ -16,6 +16,7 @@ from .orientations import parse_orientation
 
 MAX_THICKNESS_NM = 1e7  # 1 cm; the same plausible range as the API's thickness_nm
 MIN_THICKNESS_NM = 1e-6
+MAX_UNIT_CELLS = 1e6
 
 _UNITS_NM: dict[str, float | None] = {
     "nm": 1.0,
@@ -36,6 +37,7 @@ _UNITS_NM: dict[str, float | None] = {
     "monolayer": None,
     "monolayers": None,
 }
+_UNIT_CELLS = {"u.c.", "u.c", "uc", "unit cell", "unit cells"}
 _UNIT = (
     r"(?:nm|\u00c5|\u212b|angstroms?|A|\u00b5m|\u03bcm|um|u\.\s?c\.?|uc|unit\s+cells?|ML|monolayers?)"
     r"(?=[\s)\]]|$)"
@@ -66,6 +68,7 @@ class Part:
     orientation: str | None
     thickness: str | None
     thickness_nm: float | None
+    thickness_unit_cells: float | None = None  # `5 u.c.`: nanometres need the lattice
 
     @property
     def name(self) -> str:
@@ -76,7 +79,7 @@ def read_part(text: str) -> Part:
     """Read one part; ChemistryError starting \"could not read\" names it."""
     rest = text
     orientation: str | None = None
-    thickness: tuple[str, float | None] | None = None
+    thickness: tuple[str, float | None, float | None] | None = None
 
     def set_orientation(value: str) -> None:
         nonlocal orientation
@@ -95,7 +98,7 @@ def read_part(text: str) -> Part:
                 f"could not read `{text}`: two thicknesses, `{thickness[0]}` and `{typed}`",
                 text=text,
             )
-        thickness = (typed, _to_nm(number, unit, text))
+        thickness = (typed, *_to_nm(number, unit, text))
 
     try:
         rest = _strip_leading(rest, set_orientation, set_thickness)
@@ -111,8 +114,8 @@ def read_part(text: str) -> Part:
     except ChemistryError as err:
         reason = str(err).removeprefix(f"`{rest}`: ")  # the part is named once, in full
         raise ChemistryError(f"could not read `{text}`: {reason}", text=text, fix=err.fix) from err
-    typed, nm = thickness if thickness else (None, None)
-    return Part(text, formula, orientation, typed, nm)
+    typed, nm, cells = thickness if thickness else (None, None, None)
+    return Part(text, formula, orientation, typed, nm, cells)
 
 
 def _strip_leading(
@@ -213,16 +216,23 @@ def _is_orientation(group: str) -> bool:
     return True
 
 
-def _to_nm(number: str, unit: str, text: str) -> float | None:
-    factor = _UNITS_NM[re.sub(r"\s+", " ", unit.lower()).replace("u. c", "u.c")]
+def _to_nm(number: str, unit: str, text: str) -> tuple[float | None, float | None]:
+    """Nanometres, and the count when the unit is unit cells (which need the lattice)."""
+    key = re.sub(r"\s+", " ", unit.lower()).replace("u. c", "u.c")
+    factor = _UNITS_NM[key]
     value = float(number)
     if value <= 0:
         raise ChemistryError(f"could not read `{text}`: a thickness must be greater than 0")
     if factor is None:
-        return None
+        cells = value if key in _UNIT_CELLS else None
+        if cells is not None and cells > MAX_UNIT_CELLS:
+            raise ChemistryError(
+                f"could not read `{text}`: `{number} {unit}` is over {MAX_UNIT_CELLS:g} unit cells"
+            )
+        return None, cells
     nm = round(value * factor, 6)
     if nm > MAX_THICKNESS_NM:
         raise ChemistryError(f"could not read `{text}`: `{number} {unit}` is over 1 cm")
     if nm < MIN_THICKNESS_NM:
         raise ChemistryError(f"could not read `{text}`: `{number} {unit}` is under 1e-6 nm")
-    return nm
+    return nm, None

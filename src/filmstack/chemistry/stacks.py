@@ -9,7 +9,7 @@ formula that goes through :func:`parse_formula`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .errors import ChemistryError
 from .stack_parts import NUMBER_WITH_UNIT, Part, read_part
@@ -23,6 +23,26 @@ _OPENERS = {")": "(", "]": "[", "}": "{", ">": "<"}
 
 
 @dataclass(frozen=True)
+class Repeat:
+    """Where a layer sits in a superlattice ``[A/B]x10``: the text keeps the repeat count."""
+
+    group: int  # 1 for the first superlattice of the text, 2 for the next, …
+    count: int  # the ×N
+    period: int  # layers in one period
+    index: int  # position in the period, 0-based, as written
+    cycle: int  # which repetition, 0-based
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "group": self.group,
+            "count": self.count,
+            "period": self.period,
+            "index": self.index,
+            "cycle": self.cycle,
+        }
+
+
+@dataclass(frozen=True)
 class ParsedLayer:
     """One film layer read from stack text."""
 
@@ -31,6 +51,8 @@ class ParsedLayer:
     space_group: str | None
     thickness_nm: float | None
     thickness: str | None = None  # as typed, e.g. "5 u.c.", which has no nanometre value
+    thickness_unit_cells: float | None = None  # the count of `5 u.c.`
+    repeat: Repeat | None = None  # set for the layers of a superlattice
 
 
 @dataclass(frozen=True)
@@ -47,17 +69,24 @@ class ParsedStack:
         return {
             "material_name": self.material_name,
             "substrate": self.substrate,
-            "layers": [
-                {
-                    "formula": layer.formula,
-                    "orientation": layer.orientation,
-                    "space_group": layer.space_group,
-                    "thickness_nm": layer.thickness_nm,
-                }
-                for layer in self.layers
-            ],
+            "layers": [_layer_dict(layer) for layer in self.layers],
             "substrate_orientation": self.substrate_orientation,
         }
+
+
+def _layer_dict(layer: ParsedLayer) -> dict[str, object]:
+    entry: dict[str, object] = {
+        "formula": layer.formula,
+        "orientation": layer.orientation,
+        "space_group": layer.space_group,
+        "thickness_nm": layer.thickness_nm,
+    }
+    # Extensions, present only when the text has them.
+    if layer.thickness_unit_cells is not None:
+        entry["thickness_unit_cells"] = layer.thickness_unit_cells
+    if layer.repeat is not None:
+        entry["repeat"] = layer.repeat.as_dict()
+    return entry
 
 
 @dataclass(frozen=True)
@@ -70,15 +99,24 @@ class _Superlattice:
     def name(self) -> str:
         return "[" + "/".join(part.name for part in self.period) + f"]x{self.repeats}"
 
-    def layers(self) -> list[ParsedLayer]:
-        one_period = [layer for part in self.period for layer in _layers(part)]
-        return one_period * self.repeats
+    def layers(self, group: int) -> list[ParsedLayer]:
+        size = len(self.period)
+        return [
+            replace(_layer(part), repeat=Repeat(group, self.repeats, size, index, cycle))
+            for cycle in range(self.repeats)
+            for index, part in enumerate(self.period)
+        ]
 
 
-def _layers(item: Part | _Superlattice) -> list[ParsedLayer]:
-    if isinstance(item, _Superlattice):
-        return item.layers()
-    return [ParsedLayer(item.name, item.orientation, None, item.thickness_nm, item.thickness)]
+def _layer(part: Part) -> ParsedLayer:
+    return ParsedLayer(
+        part.name,
+        part.orientation,
+        None,
+        part.thickness_nm,
+        part.thickness,
+        part.thickness_unit_cells,
+    )
 
 
 def parse_stack(prompt: str) -> ParsedStack:
@@ -114,7 +152,14 @@ def parse_stack(prompt: str) -> ParsedStack:
                 text=last.text,
             )
         substrate = last
-    layers = [layer for part in films for layer in _layers(part)]
+    layers: list[ParsedLayer] = []
+    groups = 0
+    for part in films:
+        if isinstance(part, _Superlattice):
+            groups += 1
+            layers.extend(part.layers(groups))
+        else:
+            layers.append(_layer(part))
     if len(layers) > MAX_LAYERS:
         raise ChemistryError(f"the stack has {len(layers)} layers; at most {MAX_LAYERS}")
     name = "/".join(part.name for part in films)
@@ -139,15 +184,57 @@ def stack_to_create_body(parsed: ParsedStack, name: str | None = None) -> dict[s
             entry["space_group"] = layer.space_group
         if layer.thickness_nm is not None:
             entry["thickness_nm"] = layer.thickness_nm
+        if layer.thickness_unit_cells is not None:
+            entry["thickness_unit_cells"] = layer.thickness_unit_cells
+        if layer.repeat is not None:
+            entry["repeat"] = layer.repeat.as_dict()
         layers.append(entry)
     sample: dict[str, object] = {
         "sample_name": name or parsed.material_name,
         "substrate": parsed.substrate,
     }
     if parsed.substrate_orientation is not None:
-        # The public record has no field for it; metadata keeps it rather than losing it.
-        sample["sample_metadata"] = {"substrate_orientation": parsed.substrate_orientation}
+        sample["substrate_orientation"] = parsed.substrate_orientation  # an extension field
     return {"sample": sample, "layers": layers}
+
+
+def format_stack(parsed: ParsedStack) -> str:
+    """The stack as text, film first, superlattices as ``[A (5 u.c.) / B (5 u.c.)] x10``.
+
+    What was typed is kept (orientation and thickness as written), so
+    ``parse_stack(format_stack(p)) == p``.
+    """
+    parts: list[str] = []
+    layers = parsed.layers
+    i = 0
+    while i < len(layers):
+        repeat = layers[i].repeat
+        if repeat is not None and repeat.index == 0 and repeat.cycle == 0:
+            period = layers[i : i + repeat.period]
+            parts.append("[" + " / ".join(map(_layer_text, period)) + f"] x{repeat.count}")
+            i += repeat.period * repeat.count
+            continue
+        parts.append(_layer_text(layers[i]))
+        i += 1
+    if parsed.substrate:
+        parts.append(_part_text(parsed.substrate, parsed.substrate_orientation, None))
+    return " / ".join(parts)
+
+
+def _layer_text(layer: ParsedLayer) -> str:
+    thickness = layer.thickness
+    if thickness is None and layer.thickness_nm is not None:
+        thickness = f"{layer.thickness_nm:g} nm"
+    return _part_text(layer.formula, layer.orientation, thickness)
+
+
+def _part_text(formula: str, orientation: str | None, thickness: str | None) -> str:
+    text = formula
+    if orientation:
+        text += f" {orientation}"
+    if thickness:
+        text += f" ({thickness})"
+    return text
 
 
 def _split(text: str, *, inner: bool = False) -> list[str]:

@@ -3,7 +3,7 @@
 import typer
 import typer.core
 
-from filmstack.cli import admin, materials, records, settings, trash
+from filmstack.cli import admin, epitaxy, materials, records, settings, trash
 
 
 def _flags_take_no_value() -> None:
@@ -52,6 +52,7 @@ materials.app.command("revert")(records.revert)
 materials.app.command("restore")(records.restore)
 app.add_typer(materials.app, name="materials")
 app.add_typer(trash.app, name="trash")
+app.command("epitaxy")(epitaxy.epitaxy)
 
 
 def main() -> None:

@@ -237,8 +237,10 @@ def _layer_text(layer: dict[str, Any]) -> str:
     if orientation:
         bracketed = orientation[:1] in "([{<" or orientation.lower().endswith("plane")
         text += f" {orientation}" if bracketed else f" ({orientation})"
-    thickness = layer.get("thickness_nm")
-    if thickness is not None:
+    cells, thickness = layer.get("thickness_unit_cells"), layer.get("thickness_nm")
+    if cells is not None:
+        text += f" ({_number(cells)} u.c.)"  # as written; nanometres follow from the lattice
+    elif thickness is not None:
         text += f" ({_number(thickness)} nm)"
     return text
 

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from filmstack.cli import exchange, importer, importing
+from filmstack.cli.epitaxy import epitaxy_table
 from filmstack.cli.settings import (
     ApiKeyOption,
     EndpointOption,
@@ -164,7 +165,8 @@ def draw_stack(material: MaterialDetail, width: int = 60) -> Text:
         text.append(f"{layer.layer_id:>4} ", style="dim")
         text.append(body[:width], style=f"bold white on {colour}")
         text.append("\n")
-    substrate = f" {material.substrate} (substrate) "
+    orientation = f" {material.substrate_orientation}" if material.substrate_orientation else ""
+    substrate = f" {material.substrate}{orientation} (substrate) "
     text.append("     ")
     text.append(substrate, style="bold black on grey70")
     text.append("░" * max(0, width - len(substrate)), style="grey50 on grey70")
@@ -185,6 +187,7 @@ def show(
     """
     with _connect(ctx) as client:
         material = client.get_target_material(material_id)
+        interfaces = [] if as_json or not material.layers else client.epitaxy(material_id)
     if as_json:
         print(material.model_dump_json(indent=2))
         return
@@ -195,6 +198,8 @@ def show(
         + (f" · revision {material.revision}" if material.revision is not None else "")
     )
     out().print(draw_stack(material))
+    if interfaces:
+        out().print(epitaxy_table(interfaces, title="epitaxy (bottom up, top layer first)"))
     if material.sample_metadata:
         out().print("metadata:", json.dumps(material.sample_metadata, ensure_ascii=False))
     if material.detail_note_content:

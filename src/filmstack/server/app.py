@@ -18,6 +18,7 @@ from filmstack.server.accounts.throttle import FailureThrottle
 from filmstack.server.config import Settings
 from filmstack.server.db import Database
 from filmstack.server.docs import install_docs
+from filmstack.server.epitaxy.router import router as epitaxy_router
 from filmstack.server.errors import install_error_handlers
 from filmstack.server.exchange.router import router as exchange_router
 from filmstack.server.limits import BodyLimitMiddleware
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_openapi(app)
     install_docs(app)
     app.include_router(web_router)
+    app.include_router(epitaxy_router)
     app.include_router(materials_router)
     app.include_router(trash_router)
     app.include_router(samples_router)

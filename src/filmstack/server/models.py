@@ -2,6 +2,7 @@
 
 from filmstack.server.accounts.models import ApiKey, Organization, User
 from filmstack.server.db import Base
+from filmstack.server.epitaxy.models import OrganizationLattice
 from filmstack.server.materials.models import (
     DetailNote,
     IdempotencyKey,
@@ -22,6 +23,7 @@ __all__ = [
     "MaterialElement",
     "MaterialHistory",
     "Organization",
+    "OrganizationLattice",
     "PhysicalSample",
     "TargetMaterial",
     "User",

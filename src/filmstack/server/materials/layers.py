@@ -15,6 +15,7 @@ from filmstack.chemistry import (
     parse_orientation,
     parse_space_group,
 )
+from filmstack.epitaxy import check_relationship, make_lattice
 from filmstack.schemas import LayerFields, LayerIn
 from filmstack.server.config import Settings
 from filmstack.server.errors import InvalidInput, problem
@@ -30,6 +31,10 @@ CHANGEABLE = (
     "space_group",
     "mp_id",
     "thickness_nm",
+    "thickness_unit_cells",
+    "lattice",
+    "in_plane_relationship",
+    "repeat",
 )
 
 
@@ -102,6 +107,27 @@ def layer_columns(
             fail("mp_id", err)
     if "thickness_nm" in sent:
         out["thickness_nm"] = fields.thickness_nm
+    if "thickness_unit_cells" in sent:
+        out["thickness_unit_cells"] = fields.thickness_unit_cells
+    if "repeat" in sent:
+        out["repeat"] = None if fields.repeat is None else fields.repeat.model_dump()
+    if "lattice" in sent:
+        if fields.lattice is None:
+            out["lattice"] = None
+        else:
+            values = fields.lattice.model_dump(exclude_none=True)
+            number = out.get("space_group_number", (current or {}).get("space_group_number"))
+            try:
+                make_lattice(values, space_group=number, field_name="lattice")
+                out["lattice"] = values
+            except ChemistryError as err:
+                problems.append(problem([*loc, "lattice"], str(err), values))
+    if "in_plane_relationship" in sent:
+        text = fields.in_plane_relationship
+        try:
+            out["in_plane_relationship"] = None if text is None else check_relationship(text)
+        except ChemistryError as err:
+            fail("in_plane_relationship", err)
     return out
 
 

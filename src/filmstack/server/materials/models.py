@@ -55,6 +55,10 @@ class TargetMaterial(Base):
     name_folded: Mapped[str] = mapped_column(String(255), default=fold_default, server_default="")
     substrate: Mapped[str] = mapped_column(String(255))
     sample_metadata: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Extension: the structured substrate (epitaxy needs its orientation).
+    substrate_orientation: Mapped[str | None] = mapped_column(String(100))
+    substrate_miscut_deg: Mapped[float | None] = mapped_column(Float)
+    substrate_miscut_toward: Mapped[str | None] = mapped_column(String(100))
     detail_note_id: Mapped[str | None] = mapped_column(
         ForeignKey("detail_notes.id", ondelete="SET NULL"), index=True
     )
@@ -101,6 +105,12 @@ class Layer(Base):
     space_group_input: Mapped[str | None] = mapped_column(String(64))
     mp_id: Mapped[str | None] = mapped_column(String(32))
     thickness_nm: Mapped[float | None] = mapped_column(Float)
+    # Extension fields for epitaxy: the layer's own cell, its stated relationship, a thickness
+    # counted in unit cells, and its place in a superlattice.
+    lattice: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    in_plane_relationship: Mapped[str | None] = mapped_column(String(100))
+    thickness_unit_cells: Mapped[float | None] = mapped_column(Float)
+    repeat: Mapped[dict[str, int] | None] = mapped_column(JSON)
 
 
 class MaterialElement(Base):

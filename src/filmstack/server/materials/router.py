@@ -5,7 +5,6 @@ from typing import Annotated, Any
 from fastapi import Body, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from filmstack.chemistry import ChemistryError, parse_stack
 from filmstack.schemas import (
     HistoryEntry,
     Layer,
@@ -35,7 +34,7 @@ from filmstack.server.deps import (
     get_database,
     lock_material,
 )
-from filmstack.server.errors import InvalidInput
+from filmstack.server.epitaxy.service import parsed_stack
 from filmstack.server.idempotency import IdempotencyDep
 from filmstack.server.materials import history, listing, service, trash
 from filmstack.server.materials.models import TargetMaterial
@@ -128,13 +127,10 @@ def update_layer(
     return layer_out(layer)
 
 
-@router.post("/parse", response_model=ParseResult, response_model_exclude_none=False)
+@router.post("/parse", response_model=ParseResult, response_model_exclude_unset=True)
 def parse(body: ParseRequest, principal: ReadKey) -> dict[str, Any]:
     """Read a free-text stack ("10 nm BaTiO3 (001) / SrTiO3 on Si"); stores nothing."""
-    try:
-        return parse_stack(body.prompt).as_dict()
-    except ChemistryError as err:
-        raise InvalidInput.at(["body", "prompt"], str(err), body.prompt) from None
+    return parsed_stack(body.prompt)
 
 
 @router.post("/", response_model=Material, responses={200: {"headers": ETAG}, **IDEMPOTENT})

@@ -55,6 +55,9 @@ MATERIAL: tuple[Field, ...] = (
     Field("version", TargetMaterial.version),
     Field("last_updated", TargetMaterial.last_updated, iso),
     Field("revision", TargetMaterial.revision),
+    Field("substrate_orientation", TargetMaterial.substrate_orientation),
+    Field("substrate_miscut_deg", TargetMaterial.substrate_miscut_deg),
+    Field("substrate_miscut_toward", TargetMaterial.substrate_miscut_toward),
 )
 
 # The layer object, in the public API's order, then extensions.
@@ -71,6 +74,10 @@ LAYER: tuple[Field, ...] = (
     Field("space_group_number", Layer.space_group_number),
     Field("space_group_input", Layer.space_group_input),
     Field("orientation_indices", Layer.orientation_indices, json=True),
+    Field("lattice", Layer.lattice, json=True),
+    Field("in_plane_relationship", Layer.in_plane_relationship),
+    Field("thickness_unit_cells", Layer.thickness_unit_cells),
+    Field("repeat", Layer.repeat, json=True),
 )
 
 # Layer fields a user sets (the rest are derived from them, or are ids): history diffs these.
@@ -81,9 +88,21 @@ LAYER_CHANGEABLE = (
     "space_group",
     "mp_id",
     "thickness_nm",
+    "thickness_unit_cells",
+    "lattice",
+    "in_plane_relationship",
+    "repeat",
 )
 # Material fields a user sets; detail_note_content comes from the note.
-MATERIAL_CHANGEABLE = ("sample_name", "substrate", "sample_metadata", "detail_note_content")
+MATERIAL_CHANGEABLE = (
+    "sample_name",
+    "substrate",
+    "sample_metadata",
+    "detail_note_content",
+    "substrate_orientation",
+    "substrate_miscut_deg",
+    "substrate_miscut_toward",
+)
 
 
 def _fields_out(fields: Sequence[Field], obj: Any) -> dict[str, Any]:

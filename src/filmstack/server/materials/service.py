@@ -22,6 +22,7 @@ from filmstack.schemas import (
 from filmstack.server.accounts.service import Principal
 from filmstack.server.config import Settings
 from filmstack.server.db import utcnow
+from filmstack.server.epitaxy.service import fill_unit_cells, substrate_columns
 from filmstack.server.errors import Conflict, InvalidInput, NotFound
 from filmstack.server.materials import history
 from filmstack.server.materials.layers import (
@@ -143,6 +144,11 @@ def create_material(
         body.sample.sample_metadata, ["body", "sample", "sample_metadata"], settings
     )
     rows = stack_rows(body.layers, ["body", "layers"], settings)
+    fill_unit_cells(session, principal.organization_id, rows)
+    substrate, moved = substrate_columns(
+        body.sample.model_dump(exclude_unset=True), metadata, ["body", "sample"]
+    )
+    metadata = moved or {}
     note = body.sample.detail_note_content
     now = utcnow()
     material = TargetMaterial(
@@ -153,6 +159,7 @@ def create_material(
         sample_name=body.sample.sample_name,
         substrate=body.sample.substrate,
         sample_metadata=metadata,
+        **substrate,
         version=__version__,
         revision=1,
         detail_note_id=set_detail_note(session, principal.organization_id, None, note),
@@ -210,6 +217,10 @@ def update_material(
         changes["sample_metadata"] = _metadata(
             changes["sample_metadata"], ["body", "sample_metadata"], settings
         )
+    substrate, metadata = substrate_columns(changes, changes.get("sample_metadata"), ["body"])
+    changes.update(substrate)
+    if "sample_metadata" in changes:
+        changes["sample_metadata"] = metadata
     before = load_detail(session, material)
     note = _KEEP
     if "detail_note_content" in changes:
@@ -231,6 +242,7 @@ def replace_stack(
     settings: Settings,
 ) -> TargetMaterial:
     rows = stack_rows(layers, ["body"], settings)
+    fill_unit_cells(session, principal.organization_id, rows)
     before = load_detail(session, material)
     write_stack(session, material, rows, replace=True)
     _changed(session, principal, material, "replace_layers", before, layers=True)
@@ -256,6 +268,7 @@ def add_layer(
     columns = layer_columns(body, ["body"], problems)
     if problems:
         raise InvalidInput(problems)
+    fill_unit_cells(session, principal.organization_id, [columns])
     if _layer_at(session, material.id, body.layer_id) is not None:
         raise Conflict(
             f"Position {body.layer_id} of target material {material.id} is already taken; "
@@ -290,10 +303,24 @@ def update_layer(
         ["body"],
         problems,
         sent=sent,
-        current={"composition_string": layer.composition_string},
+        current={
+            "composition_string": layer.composition_string,
+            "space_group_number": layer.space_group_number,
+        },
     )
     if problems:
         raise InvalidInput(problems)
+    if "thickness_unit_cells" in columns and "thickness_nm" not in columns:
+        # A new count in unit cells means a new thickness in nanometres.
+        counted = {
+            "composition_string": columns.get("composition_string", layer.composition_string),
+            "space_group_number": columns.get("space_group_number", layer.space_group_number),
+            "lattice": columns.get("lattice", layer.lattice),
+            "thickness_unit_cells": columns["thickness_unit_cells"],
+            "thickness_nm": None,
+        }
+        fill_unit_cells(session, principal.organization_id, [counted])
+        columns["thickness_nm"] = counted["thickness_nm"]
     before = load_detail(session, material)
     for column, value in columns.items():
         setattr(layer, column, value)
@@ -336,6 +363,8 @@ def revert_material(
     material.sample_name = target["sample_name"]
     material.substrate = target["substrate"]
     material.sample_metadata = target["sample_metadata"]
+    for field in ("substrate_orientation", "substrate_miscut_deg", "substrate_miscut_toward"):
+        setattr(material, field, target.get(field))
     material.detail_note_id = set_detail_note(
         session, material.organization_id, material.detail_note_id, target["detail_note_content"]
     )

@@ -34,6 +34,8 @@ ASSETS = {
     "history.js": "text/javascript; charset=utf-8",
     "trash.js": "text/javascript; charset=utf-8",
     "conflict.js": "text/javascript; charset=utf-8",
+    "epitaxy.js": "text/javascript; charset=utf-8",
+    "marks.js": "text/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
     "favicon.svg": "image/svg+xml",
 }
@@ -95,5 +97,10 @@ def stack_svg(
     layers: list[dict[str, Any]] = [
         service.layer_out(layer) for layer in service.load_layers(session, material.id)
     ]
-    svg = render_stack(layers, material.substrate, title=material.sample_name)
+    svg = render_stack(
+        layers,
+        material.substrate,
+        title=material.sample_name,
+        substrate_orientation=material.substrate_orientation,
+    )
     return Response(svg, media_type="image/svg+xml", headers=SVG_HEADERS)

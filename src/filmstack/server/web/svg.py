@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
+from filmstack.server.web.marks import interface_marks
+
 WIDTH = 420
 MARGIN = 12
 NUMBER_GUTTER = 34  # room for the layer positions on the left
@@ -17,6 +19,7 @@ MIN_HEIGHT = 30  # a readable label line: thin or unknown layers are never drawn
 MAX_HEIGHT = 160  # the thickest known layer
 SUBSTRATE_HEIGHT = 54
 MAX_LABEL = 46  # characters that fit beside the drawing; longer labels end in an ellipsis
+REPEAT_INSET = 10  # a superlattice's bracket sits this far inside the right edge
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
 # ColorBrewer's Set3 (grey swapped for tan, as grey means "no formula"): twelve light, distinct
@@ -86,6 +89,25 @@ class Band:
     label: str
     position: int | None  # None for the substrate
     known_thickness: bool
+    repeat: "Repeat | None" = None  # the whole superlattice this band stands for
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """A superlattice drawn as its first period: ×count over layers first…last."""
+
+    count: int
+    period: int
+    first: int
+    last: int
+
+    @property
+    def title(self) -> str:
+        these = "this layer" if self.period == 1 else f"these {self.period} layers"
+        total = self.count * self.period
+        return (
+            f"Layers {self.first}–{self.last}: {these} repeated {self.count} times ({total} layers)"
+        )
 
 
 def _text(value: Any) -> str:
@@ -99,10 +121,27 @@ def layer_label(layer: Mapping[str, Any]) -> str:
     if orientation:
         parts.append(orientation)
     label = " ".join(parts)
-    thickness = layer.get("thickness_nm")
-    if isinstance(thickness, int | float) and thickness > 0:
-        label += " · " + format_thickness(float(thickness))
+    thickness = layer_thickness(layer)
+    if thickness:
+        label += " · " + thickness
     return label
+
+
+def _positive(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    return None
+
+
+def layer_thickness(layer: Mapping[str, Any]) -> str:
+    """'20 nm', '5 u.c. (1.895 nm)', '5 u.c.', or '' when unknown."""
+    nm = _positive(layer.get("thickness_nm"))
+    shown = "" if nm is None else format_thickness(nm)
+    cells = _positive(layer.get("thickness_unit_cells"))
+    if cells is None:
+        return shown
+    count = f"{cells:.4g} u.c."
+    return f"{count} ({shown})" if shown else count
 
 
 def layer_heights(layers: Sequence[Mapping[str, Any]]) -> list[float]:
@@ -119,15 +158,68 @@ def layer_heights(layers: Sequence[Mapping[str, Any]]) -> list[float]:
     return heights
 
 
+def _repeat_of(layer: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    r = layer.get("repeat")
+    if not isinstance(r, Mapping):
+        return None
+    numbers = [r.get(key) for key in ("group", "count", "period")]
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in numbers):
+        return None
+    return r if r["count"] >= 2 else None
+
+
+_SAME = ("composition_string", "orientation", "thickness_nm", "thickness_unit_cells")
+
+
+def _whole_group(run: Sequence[Mapping[str, Any]], r: Mapping[str, Any]) -> bool:
+    if len(run) != r["count"] * r["period"]:
+        return False
+    for k, layer in enumerate(run):
+        lr = _repeat_of(layer)
+        if lr is None or any(lr[key] != r[key] for key in ("group", "count", "period")):
+            return False
+        model = run[k % r["period"]]
+        if any(layer.get(key) != model.get(key) for key in _SAME):
+            return False
+    return True
+
+
+def collapse_repeats(
+    layers: Sequence[Mapping[str, Any]],
+) -> list[tuple[Mapping[str, Any], Repeat | None]]:
+    """The layers bottom up, each whole superlattice ([A / B] x10) kept as its first period.
+
+    A group that is no longer whole (a layer edited or removed) is drawn layer by layer; the
+    page's collapseRepeats (static/draw.js) does the same.
+    """
+    stack = sorted(layers, key=lambda layer: layer.get("layer_id") or 0)
+    out: list[tuple[Mapping[str, Any], Repeat | None]] = []
+    i = 0
+    while i < len(stack):
+        r = _repeat_of(stack[i])
+        if r is not None:
+            size = r["count"] * r["period"]
+            run = stack[i : i + size]
+            if _whole_group(run, r):
+                repeat = Repeat(r["count"], r["period"], run[0]["layer_id"], run[-1]["layer_id"])
+                out.extend((layer, repeat) for layer in run[: r["period"]])
+                i += size
+                continue
+        out.append((stack[i], None))
+        i += 1
+    return out
+
+
 def bands(
     layers: Sequence[Mapping[str, Any]], substrate: str, substrate_orientation: str | None = None
 ) -> list[Band]:
     """The rectangles from top to bottom: the last layer first, the substrate last."""
-    ordered = sorted(layers, key=lambda layer: layer.get("layer_id") or 0)
+    items = collapse_repeats(layers)
+    ordered = [layer for layer, _ in items]
     heights = layer_heights(ordered)
     out: list[Band] = []
     y = float(MARGIN)
-    for layer, height in reversed(list(zip(ordered, heights, strict=True))):
+    for (layer, repeat), height in reversed(list(zip(items, heights, strict=True))):
         thickness = layer.get("thickness_nm")
         out.append(
             Band(
@@ -137,6 +229,7 @@ def bands(
                 label=layer_label(layer),
                 position=layer.get("layer_id"),
                 known_thickness=isinstance(thickness, int | float) and thickness > 0,
+                repeat=repeat,
             )
         )
         y += height
@@ -156,8 +249,12 @@ def render_stack(
     *,
     title: str | None = None,
     substrate_orientation: str | None = None,
+    interfaces: Sequence[Mapping[str, Any]] | None = None,
 ) -> str:
-    """The whole drawing as a standalone SVG document (every text escaped)."""
+    """The whole drawing as a standalone SVG document (every text escaped).
+
+    With ``interfaces`` (the epitaxy report of these layers) each interface gets its mark.
+    """
     drawn = bands(layers, substrate, substrate_orientation)
     height = drawn[-1].y + drawn[-1].height + MARGIN
     x = MARGIN + NUMBER_GUTTER
@@ -201,5 +298,33 @@ def render_stack(
             f'stroke="{band.colour}" stroke-width="4" paint-order="stroke"{weight}>'
             f"{escape(shown)}</text></g>"
         )
+    parts.extend(_repeat_marks(drawn, x + width))
+    if interfaces:
+        edges = {b.position: b.y + b.height for b in drawn if b.position is not None}
+        parts.extend(interface_marks(edges, interfaces, x + width))
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _repeat_marks(drawn: Sequence[Band], right: float) -> list[str]:
+    """A bracket with ×N at the right edge of each superlattice (as static/draw.js draws it)."""
+    spans: dict[Repeat, tuple[float, float]] = {}
+    for band in drawn:
+        if band.repeat is None:
+            continue
+        top, bottom = spans.get(band.repeat, (band.y, band.y + band.height))
+        spans[band.repeat] = (min(top, band.y), max(bottom, band.y + band.height))
+    line_x = right - REPEAT_INSET
+    out = []
+    for repeat, (top, bottom) in spans.items():
+        t, b, mid = top + 4, bottom - 4, (top + bottom) / 2
+        # Straight on the root, not in a group: <g> holds the bands alone.
+        out.append(
+            f'<path class="repeat-bracket" d="M{line_x - 5:g} {t:g}H{line_x:g}V{b:g}'
+            f'H{line_x - 5:g}" fill="none" stroke="{TEXT_COLOUR}" stroke-width="1.5">'
+            f"<title>{escape(repeat.title)}</title></path>"
+            f'<text class="repeat-mark" x="{line_x - 6:g}" y="{mid:g}" text-anchor="end" '
+            f'dominant-baseline="central" fill="{TEXT_COLOUR}" stroke="#ffffff" stroke-width="4" '
+            f'paint-order="stroke" font-weight="700">×{repeat.count}</text>'
+        )
+    return out

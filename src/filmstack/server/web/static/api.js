@@ -142,6 +142,8 @@ export const api = {
   parse: (prompt, signal) =>
     request("POST", "/target-materials/parse", { body: { prompt }, signal }),
   svg: (id) => request("GET", `/target-materials/${id}/stack.svg`, { accept: "image/svg+xml" }),
+  epitaxy: (id) => request("GET", `/target-materials/${id}/epitaxy`),
+  epitaxyOf: (prompt, signal) => request("POST", "/epitaxy", { body: { prompt }, signal }),
 };
 
 /** Group the list endpoint's flattened rows (one per layer) into materials with layers. */

@@ -5,6 +5,7 @@ import { api, ApiError, newIdempotencyKey } from "./api.js";
 import { debounce, field, h, setError } from "./dom.js";
 import { describeStack } from "./draw.js";
 import { createLayerEditor } from "./editor.js";
+import { epitaxyPreview } from "./epitaxy.js";
 import {
   alertBox,
   heading,
@@ -46,6 +47,8 @@ function parsedToLayers(parsed) {
     orientation: l.orientation ?? null,
     space_group: l.space_group ?? null,
     thickness_nm: l.thickness_nm ?? null,
+    thickness_unit_cells: l.thickness_unit_cells ?? null,
+    repeat: l.repeat ?? null,
   }));
 }
 
@@ -63,6 +66,7 @@ export function createView(main, { navigate, query }) {
   const echo = h("p", { class: "parse-echo", hidden: true, "aria-hidden": "true" });
   const parseStatus = h("p", { class: "parse-status", "aria-live": "polite" });
   const preview = previewFigure();
+  const fit = epitaxyPreview();
   const editor = createLayerEditor({ onChange: () => drawEditor() });
   const editorPreview = previewFigure();
   const alert = alertBox();
@@ -99,6 +103,7 @@ export function createView(main, { navigate, query }) {
     echo,
     parseStatus,
     h("div", { class: "preview-wrap" }, preview.el),
+    fit.el,
     toLayers,
   );
   const layerPane = h(
@@ -184,9 +189,11 @@ export function createView(main, { navigate, query }) {
       echo.hidden = true;
       parseStatus.textContent = "";
       preview.el.replaceChildren();
+      fit.clear();
       settled("empty", "");
       return;
     }
+    fit.update(text);
     controller = new AbortController();
     sequence += 1;
     const mine = sequence;
@@ -207,6 +214,7 @@ export function createView(main, { navigate, query }) {
         `Preview: ${data.material_name}`,
         data.substrate_orientation,
       );
+      fit.drawn(text, preview.el.querySelector("svg"));
       parseStatus.textContent = `Read ${layers.length} layer${layers.length === 1 ? "" : "s"}${data.substrate ? ` on ${data.substrate}` : ""}.`;
       if (!touched.name) fields.name.control.value = data.material_name;
       if (!touched.substrate) fields.substrate.control.value = data.substrate;
@@ -274,7 +282,7 @@ export function createView(main, { navigate, query }) {
       substrate: fields.substrate.control.value.trim(),
     };
     if (mode() === "text" && parsed.substrateOrientation)
-      sample.sample_metadata = { substrate_orientation: parsed.substrateOrientation };
+      sample.substrate_orientation = parsed.substrateOrientation;
     const note = fields.note.control.value;
     if (note.trim()) sample.detail_note_content = note; // created with the material, at once
     // A second click after a lost answer sends the same key, so the server creates it once.

@@ -10,6 +10,7 @@ const MIN_HEIGHT = 30;
 const MAX_HEIGHT = 160;
 const SUBSTRATE_HEIGHT = 54;
 const MAX_LABEL = 46;
+const REPEAT_INSET = 10;
 
 export const PALETTE = [
   "#8dd3c7",
@@ -71,8 +72,17 @@ export function layerLabel(layer) {
   const orientation = text(layer.orientation);
   if (orientation) parts.push(orientation);
   let label = parts.join(" ");
-  if (known(layer.thickness_nm)) label += ` · ${formatThickness(layer.thickness_nm)}`;
+  const thickness = layerThickness(layer);
+  if (thickness) label += ` · ${thickness}`;
   return label;
+}
+
+/** "20 nm", "5 u.c. (1.895 nm)", "5 u.c.", or "" when unknown. */
+export function layerThickness(layer) {
+  const cells = layer.thickness_unit_cells;
+  const nm = known(layer.thickness_nm) ? formatThickness(layer.thickness_nm) : "";
+  if (!known(cells)) return nm;
+  return nm ? `${fmt(cells)} u.c. (${nm})` : `${fmt(cells)} u.c.`;
 }
 
 /** Heights proportional to thickness_nm (the thickest gets `max`), never below `min`. */
@@ -88,12 +98,78 @@ function ordered(layers) {
   return [...layers].sort((a, b) => (a.layer_id || 0) - (b.layer_id || 0));
 }
 
-/** The layers top first: "BaTiO3 / SrTiO3". */
+function repeatOf(layer) {
+  const r = layer && layer.repeat;
+  if (!r || typeof r !== "object") return null;
+  const ok = [r.group, r.count, r.period].every((n) => Number.isInteger(n) && n >= 1);
+  return ok && r.count >= 2 ? r : null;
+}
+
+function sameLayer(a, b) {
+  return ["composition_string", "orientation", "thickness_nm", "thickness_unit_cells"].every(
+    (k) => (a[k] ?? null) === (b[k] ?? null),
+  );
+}
+
+/**
+ * The layers bottom up with each whole superlattice ([A / B] x10) kept as its first period:
+ * [{layer, repeat}], repeat = {count, period, first, last} (positions) or null. A group that is
+ * no longer whole (a layer edited or removed) is drawn layer by layer. svg.py does the same.
+ */
+export function collapseRepeats(layers) {
+  const stack = ordered(layers);
+  const out = [];
+  let i = 0;
+  while (i < stack.length) {
+    const r = repeatOf(stack[i]);
+    const size = r ? r.count * r.period : 1;
+    const run = stack.slice(i, i + size);
+    const whole =
+      r &&
+      run.length === size &&
+      run.every((l, k) => {
+        const lr = repeatOf(l);
+        return (
+          lr &&
+          lr.group === r.group &&
+          lr.count === r.count &&
+          lr.period === r.period &&
+          sameLayer(l, run[k % r.period])
+        );
+      });
+    if (whole) {
+      const repeat = {
+        count: r.count,
+        period: r.period,
+        first: run[0].layer_id,
+        last: run[size - 1].layer_id,
+      };
+      for (const layer of run.slice(0, r.period)) out.push({ layer, repeat });
+      i += size;
+    } else {
+      out.push({ layer: stack[i], repeat: null });
+      i += 1;
+    }
+  }
+  return out;
+}
+
+/** The layers top first: "BaTiO3 / SrTiO3", a superlattice as "[LaAlO3 / SrTiO3] ×10". */
 export function layersText(layers) {
-  return ordered(layers)
-    .reverse()
-    .map((l) => text(l.composition_string) || "unnamed layer")
-    .join(" / ");
+  const parts = [];
+  const items = collapseRepeats(layers).reverse();
+  for (let i = 0; i < items.length; i += 1) {
+    const { layer, repeat } = items[i];
+    if (!repeat) {
+      parts.push(text(layer.composition_string) || "unnamed layer");
+      continue;
+    }
+    const period = items.slice(i, i + repeat.period).map((it) => it.layer);
+    const names = period.map((l) => text(l.composition_string) || "unnamed layer");
+    parts.push(`[${names.join(" / ")}] ×${repeat.count}`);
+    i += repeat.period - 1;
+  }
+  return parts.join(" / ");
 }
 
 /** A short spoken description: "BaTiO3 / SrTiO3 on Si". */
@@ -109,7 +185,8 @@ let patternCount = 0;
  * Layers are {layer_id, composition_string, orientation, thickness_nm}.
  */
 export function drawStack(layers, substrate, { title, substrateOrientation } = {}) {
-  const stack = ordered(layers);
+  const items = collapseRepeats(layers);
+  const stack = items.map((it) => it.layer);
   const heights = layerHeights(stack);
   const x = MARGIN + NUMBER_GUTTER;
   const width = WIDTH - x - MARGIN;
@@ -124,6 +201,7 @@ export function drawStack(layers, substrate, { title, substrateOrientation } = {
       label: layerLabel(layer),
       position: layer.layer_id,
       known: known(layer.thickness_nm),
+      repeat: items[i].repeat,
     });
     y += heights[i];
   }
@@ -186,7 +264,7 @@ export function drawStack(layers, substrate, { title, substrateOrientation } = {
       band.label.length <= MAX_LABEL ? band.label : `${band.label.slice(0, MAX_LABEL - 1)}…`;
     const g = s(
       "g",
-      { class: isSubstrate ? "substrate" : "layer" },
+      { class: isSubstrate ? "substrate" : "layer", "data-layer-id": band.position },
       s("rect", {
         x,
         y: band.y,
@@ -231,7 +309,57 @@ export function drawStack(layers, substrate, { title, substrateOrientation } = {
     );
     svg.append(g);
   }
+  for (const mark of repeatMarks(bands, x + width).flat()) svg.append(mark);
   return svg;
+}
+
+/** Superlattice brackets: one per whole group, at the right edge, with its ×N. */
+function repeatMarks(bands, right) {
+  const groups = new Map();
+  for (const band of bands) {
+    if (!band.repeat) continue;
+    const g = groups.get(band.repeat.first) || { repeat: band.repeat, top: band.y, bottom: 0 };
+    g.top = Math.min(g.top, band.y);
+    g.bottom = Math.max(g.bottom, band.y + band.height);
+    groups.set(band.repeat.first, g);
+  }
+  const lineX = right - REPEAT_INSET;
+  return [...groups.values()].map(({ repeat, top, bottom }) => {
+    const t = top + 4;
+    const b = bottom - 4;
+    const mid = (top + bottom) / 2;
+    const label = `×${repeat.count}`;
+    const path = `M${lineX - 5} ${t}H${lineX}V${b}H${lineX - 5}`;
+    // Straight on the root, not in a group: `g` holds the bands alone. The tooltip is the path's.
+    return [
+      s(
+        "path",
+        { class: "repeat-bracket", d: path, fill: "none", stroke: TEXT_COLOUR, "stroke-width": 1.5 },
+        s("title", {}, repeatTitle(repeat)),
+      ),
+      s(
+        "text",
+        {
+          class: "repeat-mark",
+          x: lineX - 6,
+          y: mid,
+          "text-anchor": "end",
+          "dominant-baseline": "central",
+          fill: TEXT_COLOUR,
+          stroke: "#ffffff",
+          "stroke-width": 4,
+          "paint-order": "stroke",
+          "font-weight": 700,
+        },
+        label,
+      ),
+    ];
+  });
+}
+
+export function repeatTitle(repeat) {
+  const layers = repeat.count * repeat.period;
+  return `Layers ${repeat.first}–${repeat.last}: ${repeat.period === 1 ? "this layer" : `these ${repeat.period} layers`} repeated ${repeat.count} times (${layers} layers)`;
 }
 
 /** A small drawing without labels, for the list: same colours and proportions, fixed size. */

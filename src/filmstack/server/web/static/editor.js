@@ -3,6 +3,7 @@
 // the stack is sent, so the API's problems ([..., index, field]) point straight at a row.
 
 import { field, h, newId, richText, setError } from "./dom.js";
+import { keptEpitaxyFields } from "./epitaxy.js";
 
 const FIELDS = [
   { name: "composition_string", label: "Formula", placeholder: "e.g. BaTiO3" },
@@ -176,7 +177,7 @@ export function createLayerEditor({ layers = [], onChange = () => {} } = {}) {
       ) {
         out.element_dict = original.element_dict;
       }
-      return out;
+      return Object.assign(out, keptEpitaxyFields(original, out));
     });
   }
 

@@ -2,7 +2,8 @@
 
 import { api, ApiError } from "./api.js";
 import { h, timeEl } from "./dom.js";
-import { describeStack, drawStack, formatThickness } from "./draw.js";
+import { describeStack, drawStack, layerThickness } from "./draw.js";
+import { showMaterialEpitaxy, substrateText } from "./epitaxy.js";
 import { downloadButtons } from "./exchange.js";
 import { metadataEditor } from "./metadata.js";
 import { samplesSection } from "./samples.js";
@@ -48,7 +49,7 @@ function layerTable(layers) {
               h(
                 "td",
                 { "data-label": "Thickness" },
-                l.thickness_nm ? formatThickness(l.thickness_nm) : "—",
+                layerThickness(l) || "—",
               ),
               h("td", { "data-label": "MP id" }, l.mp_id || "—"),
             ),
@@ -111,7 +112,7 @@ export async function materialView(main, { id, navigate }) {
     h(
       "p",
       { class: "subtitle" },
-      `On ${material.substrate} · updated `,
+      `On ${substrateText(material)} · updated `,
       timeEl(material.last_updated),
     ),
     alert,
@@ -121,7 +122,10 @@ export async function materialView(main, { id, navigate }) {
       h(
         "figure",
         { class: "drawing" },
-        drawStack(material.layers, material.substrate, { title: material.sample_name }),
+        drawStack(material.layers, material.substrate, {
+          title: material.sample_name,
+          substrateOrientation: material.substrate_orientation,
+        }),
         h("figcaption", {}, describeStack(material.layers, material.substrate)),
       ),
       h("div", { class: "table-wrap" }, layerTable(material.layers)),
@@ -165,6 +169,7 @@ export async function materialView(main, { id, navigate }) {
     ),
     dialog,
   );
+  showMaterialEpitaxy(main, material); // fills in the fit of each layer when it arrives
 
   remove.addEventListener("click", () => {
     dialog.showModal();
