@@ -2,7 +2,7 @@
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated, Any
 
 from fastapi import Path
@@ -10,7 +10,24 @@ from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 from starlette.convertors import Convertor, register_url_convertor
 
-from filmstack.server.errors import InvalidInput
+from filmstack.server.errors import InvalidInput, problem
+
+TextLimit = tuple[Sequence[str | int], str | None, int]  # (loc, value, most characters)
+
+
+def check_lengths(checks: Iterable[TextLimit]) -> None:
+    """422 naming every text longer than its configured limit (Settings.max_*_length).
+
+    Called before anything is written. The wire schema keeps only the structural ceiling, so
+    this is where a limit lowered by a deployer is enforced. Names arrive already trimmed.
+    """
+    problems = [
+        problem(loc, f"may have at most {limit} characters ({len(value)} sent)", value)
+        for loc, value, limit in checks
+        if value is not None and len(value) > limit
+    ]
+    if problems:
+        raise InvalidInput(problems)
 
 
 def check_json_object(
