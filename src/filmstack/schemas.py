@@ -105,7 +105,8 @@ class SampleIn(_Input):
     substrate: Name = Field(description="Substrate the stack is grown on.", examples=["Si"])
     sample_metadata: dict[str, Any] | None = Field(
         default=None,
-        description="Free-form JSON object (at most 64 KiB, nesting at most 32); {} when unset.",
+        description="Free-form JSON object (by default at most 64 KiB, nesting at most 32); "
+        "{} when unset.",
     )
     substrate_orientation: Annotated[CleanText, Field(max_length=100)] | None = Field(
         default=None,
@@ -200,7 +201,7 @@ class LayerUpdate(LayerFields):
 class MaterialCreate(_Input):
     sample: SampleIn
     layers: list[LayerIn] = Field(
-        default_factory=list, description="The stack, at most 500 layers."
+        default_factory=list, description="The stack, by default at most 500 layers."
     )
 
     model_config = ConfigDict(

@@ -82,6 +82,12 @@ def test_defaults_are_the_documented_limits() -> None:
     assert settings.max_metadata_depth == 32
 
 
+def test_every_setting_is_in_the_readme() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    missing = [f for f in Settings.model_fields if f"`FILMSTACK_{f.upper()}`" not in readme]
+    assert missing == []
+
+
 @pytest.mark.parametrize(
     ("field", "ceiling"),
     [
