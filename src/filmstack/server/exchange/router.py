@@ -12,6 +12,7 @@ from filmstack.server.errors import InvalidInput
 from filmstack.server.exchange import service
 from filmstack.server.materials.service import get_material
 from filmstack.server.routing import SlashRouter
+from filmstack.server.validation import MaterialPathId
 
 router = SlashRouter(tags=["exchange"])
 
@@ -67,7 +68,7 @@ def _ids(values: list[str] | None) -> list[int] | None:
 
 @router.get("/target-materials/{target_material_id}/export", responses=ELN_RESPONSE)
 def export_material(
-    target_material_id: int,
+    target_material_id: MaterialPathId,
     request: Request,
     principal: ReadKey,
     session: SessionDep,
