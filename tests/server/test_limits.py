@@ -136,6 +136,8 @@ def test_serve_refuses_a_value_above_its_ceiling_in_one_line(tmp_path: Path) -> 
 def test_material_names_follow_max_name_length(small: httpx.Client, field: str) -> None:
     over = _create(small, **{field: "x" * 9})
     _rejected(over, ["body", "sample", field], 8)
+    unsaved = {"sample": {"sample_name": "n", "substrate": "Si", field: "x" * 9}}
+    _rejected(small.post("/epitaxy", json=unsaved), ["body", "sample", field], 8)
     assert _materials(small) == []
     made = _create(small, **{field: "  " + "x" * 8 + "  "})  # 8 characters after trimming
     assert made.status_code == 200, made.text

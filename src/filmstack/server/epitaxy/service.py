@@ -36,6 +36,7 @@ from filmstack.server.epitaxy.models import OrganizationLattice
 from filmstack.server.errors import Conflict, InvalidInput, NotFound, problem
 from filmstack.server.materials.models import TargetMaterial
 from filmstack.server.materials.serialize import layer_out, load_layers
+from filmstack.server.validation import check_record_text
 
 Loc = list[str | int]
 SUBSTRATE_FIELDS = ("substrate_orientation", "substrate_miscut_deg", "substrate_miscut_toward")
@@ -327,9 +328,8 @@ def unsaved_report(
             [problem(["body", *e["loc"]], e["msg"], e.get("input")) for e in err.errors()]
         ) from None
     from filmstack.server.materials.layers import stack_rows
-    from filmstack.server.materials.service import check_sample_text
 
-    check_sample_text(create.sample, ["body", "sample"], settings)
+    check_record_text(dict(create.sample), ["body", "sample"], settings)
 
     rows = stack_rows(create.layers, ["body", "layers"], settings)
     fill_unit_cells(session, principal.organization_id, rows)

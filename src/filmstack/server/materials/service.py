@@ -18,7 +18,6 @@ from filmstack.schemas import (
     LayerUpdate,
     MaterialCreate,
     MaterialUpdate,
-    SampleIn,
 )
 from filmstack.server.accounts.service import Principal
 from filmstack.server.config import Settings
@@ -43,7 +42,7 @@ from filmstack.server.materials.serialize import (
     load_layers,
     material_out,
 )
-from filmstack.server.validation import check_json_object, check_lengths
+from filmstack.server.validation import check_json_object, check_record_text
 
 __all__ = ["get_material", "iso", "layer_out", "load_detail", "load_layers", "material_out"]
 
@@ -138,21 +137,10 @@ def _metadata(
     )
 
 
-def check_sample_text(sample: SampleIn, loc: list[str | int], settings: Settings) -> None:
-    """The configured length limits of a create body's sample (422 naming each field)."""
-    check_lengths(
-        [
-            ([*loc, "sample_name"], sample.sample_name, settings.max_name_length),
-            ([*loc, "substrate"], sample.substrate, settings.max_name_length),
-            ([*loc, "detail_note_content"], sample.detail_note_content, settings.max_note_length),
-        ]
-    )
-
-
 def create_material(
     session: Session, principal: Principal, body: MaterialCreate, settings: Settings
 ) -> TargetMaterial:
-    check_sample_text(body.sample, ["body", "sample"], settings)
+    check_record_text(dict(body.sample), ["body", "sample"], settings)
     metadata = _metadata(
         body.sample.sample_metadata, ["body", "sample", "sample_metadata"], settings
     )
@@ -222,17 +210,7 @@ def update_material(
     settings: Settings,
 ) -> TargetMaterial:
     changes = body.model_dump(exclude_unset=True)
-    check_lengths(
-        [
-            (["body", "sample_name"], changes.get("sample_name"), settings.max_name_length),
-            (["body", "substrate"], changes.get("substrate"), settings.max_name_length),
-            (
-                ["body", "detail_note_content"],
-                changes.get("detail_note_content"),
-                settings.max_note_length,
-            ),
-        ]
-    )
+    check_record_text(changes, ["body"], settings)
     if "sample_id" in changes and changes.pop("sample_id") not in (None, material.id):
         raise InvalidInput.at(
             ["body", "sample_id"], f"must equal the target material id in the path ({material.id})"
