@@ -10,10 +10,19 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
+from filmstack.schemas_epitaxy import PROMPT_CEILING as PROMPT_CEILING
 from filmstack.schemas_epitaxy import LatticeIn, RepeatIn
 
 MAX_INT32 = 2**31 - 1
 MAX_INT64 = 2**63 - 1
+
+# Structural ceilings of text fields: the wire schema's bound, which the server's configurable
+# limits (Settings.max_name_length and friends) may lower but never exceed. Names and formulas are
+# bounded by their database columns; the note by what the server accepts at most; the prompt's
+# ceiling (PROMPT_CEILING) sits in schemas_epitaxy, which POST /epitaxy shares.
+NAME_CEILING = 255  # sample_name, substrate, a physical sample's name: String(255) columns
+COMPOSITION_CEILING = 200  # composition_string: a String(200) column
+NOTE_CEILING = 100_000  # detail_note_content
 
 
 def _clean_text(value: str) -> str:
@@ -37,7 +46,7 @@ def _name(value: str) -> str:
 
 
 CleanText = Annotated[str, AfterValidator(_clean_text)]
-Name = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_name)]
+Name = Annotated[str, Field(min_length=1, max_length=NAME_CEILING), AfterValidator(_name)]
 MaterialId = Annotated[int, Field(ge=1, le=MAX_INT64)]
 Position = Annotated[
     int, Field(ge=1, le=MAX_INT32, description="Position in the stack: 1 sits on the substrate.")
@@ -87,7 +96,7 @@ def _reject_null(value: object) -> object:
 # ---------------------------------------------------------------------------------- inputs
 
 
-NoteText = Annotated[CleanText, Field(max_length=100_000)]
+NoteText = Annotated[CleanText, Field(max_length=NOTE_CEILING)]
 MiscutDeg = Annotated[float, Field(ge=0, le=45, allow_inf_nan=False)]
 
 
@@ -96,7 +105,8 @@ class SampleIn(_Input):
     substrate: Name = Field(description="Substrate the stack is grown on.", examples=["Si"])
     sample_metadata: dict[str, Any] | None = Field(
         default=None,
-        description="Free-form JSON object (at most 64 KiB, nesting at most 32); {} when unset.",
+        description="Free-form JSON object (by default at most 64 KiB, nesting at most 32); "
+        "{} when unset.",
     )
     substrate_orientation: Annotated[CleanText, Field(max_length=100)] | None = Field(
         default=None,
@@ -118,7 +128,7 @@ class SampleIn(_Input):
 class LayerFields(_Input):
     """The changeable fields of a layer, shared by every layer input."""
 
-    composition_string: Annotated[CleanText, Field(max_length=200)] | None = Field(
+    composition_string: Annotated[CleanText, Field(max_length=COMPOSITION_CEILING)] | None = Field(
         default=None,
         description="Chemical formula as typed, e.g. BaTiO3, Ba0.5Sr0.5TiO3, STO.",
         examples=["BaTiO3"],
@@ -191,7 +201,7 @@ class LayerUpdate(LayerFields):
 class MaterialCreate(_Input):
     sample: SampleIn
     layers: list[LayerIn] = Field(
-        default_factory=list, description="The stack, at most 500 layers."
+        default_factory=list, description="The stack, by default at most 500 layers."
     )
 
     model_config = ConfigDict(
@@ -257,7 +267,7 @@ class ParseRequest(_Input):
         json_schema_extra={"examples": [{"prompt": "10 nm BaTiO3 (001) / SrTiO3 on Si"}]}
     )
 
-    prompt: Annotated[CleanText, Field(min_length=1, max_length=2000)] = Field(
+    prompt: Annotated[CleanText, Field(min_length=1, max_length=PROMPT_CEILING)] = Field(
         description="A stack written film first, substrate last.",
         examples=["10 nm BaTiO3 (001) / SrTiO3 on Si"],
     )
@@ -296,7 +306,7 @@ class PhysicalSampleUpdate(_Input):
     name: Name = Field(default=None)  # type: ignore[assignment]
     sample_id: MaterialId | None = Field(default=None)
     physical_sample_metadata: dict[str, Any] = Field(default=None)  # type: ignore[arg-type]
-    detail_note_content: Annotated[CleanText, Field(max_length=100_000)] | None = None
+    detail_note_content: NoteText | None = None
 
     _no_null = field_validator("name", "physical_sample_metadata", mode="before")(_reject_null)
 

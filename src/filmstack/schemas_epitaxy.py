@@ -111,6 +111,10 @@ class LatticeRowOut(BaseModel):
     origin: str = Field(description="built-in or organization.")
 
 
+# The most stack text a server may be configured to read (Settings.max_prompt_length).
+PROMPT_CEILING = 2000
+
+
 class EpitaxyRequest(BaseModel):
     """Extension: `POST /epitaxy` takes a create body or `{"prompt": "stack text"}`."""
 
@@ -119,7 +123,7 @@ class EpitaxyRequest(BaseModel):
         json_schema_extra={"examples": [{"prompt": "BaTiO3 (001) 50 nm / SrTiO3 (001)"}]},
     )
 
-    prompt: Annotated[Text, Field(min_length=1, max_length=2000)] | None = None
+    prompt: Annotated[Text, Field(min_length=1, max_length=PROMPT_CEILING)] | None = None
 
 
 class Interface(BaseModel):

@@ -426,3 +426,15 @@ def test_create_body_carries_unit_cells_and_repeat() -> None:
     assert top["thickness_unit_cells"] == 5.0
     assert top["repeat"] == {"group": 1, "count": 2, "period": 2, "index": 0, "cycle": 0}
     assert "thickness_unit_cells" not in layers[0]
+
+
+def test_the_caller_sets_the_text_and_layer_limits() -> None:
+    text = "SrTiO3 / BaTiO3 / LaAlO3 on Si"  # 30 characters, three layers
+    assert len(parse_stack(text, max_length=30, max_layers=3).layers) == 3
+    with pytest.raises(ChemistryError, match="at most 29"):
+        parse_stack(text, max_length=29)
+    with pytest.raises(ChemistryError, match="at most 2"):
+        parse_stack(text, max_layers=2)
+    with pytest.raises(ChemistryError, match="at most 5"):
+        parse_stack("[SrTiO3/BaTiO3]x3 on Si", max_layers=5)
+    assert len(parse_stack("[SrTiO3/BaTiO3]x300 on Si", max_layers=600).layers) == 600

@@ -14,8 +14,11 @@ from dataclasses import dataclass, replace
 from .errors import ChemistryError
 from .stack_parts import NUMBER_WITH_UNIT, Part, read_part
 
+# Defaults of parse_stack's limits; a server passes its own configured values instead.
 MAX_PROMPT_LENGTH = 2000
 MAX_LAYERS = 500
+# A property of the reader itself, whatever the limits: a superlattice repeats 1 to 500 times.
+MAX_REPEATS = 500
 
 _ON = re.compile(r"\s*\bon(?:\s+|$)", re.IGNORECASE)
 _SUPERLATTICE = re.compile(r"[\[(](?P<inner>.+)[\])]\s*[x×*]\s*(?P<n>\d{1,4})", re.DOTALL)
@@ -119,20 +122,24 @@ def _layer(part: Part) -> ParsedLayer:
     )
 
 
-def parse_stack(prompt: str) -> ParsedStack:
-    """Read a stack written film first, substrate last; ChemistryError names the unreadable part."""
+def parse_stack(
+    prompt: str, *, max_length: int = MAX_PROMPT_LENGTH, max_layers: int = MAX_LAYERS
+) -> ParsedStack:
+    """Read a stack written film first, substrate last; ChemistryError names the unreadable part.
+
+    `max_length` bounds the text (characters, after trimming) and `max_layers` the layers it
+    expands to; both are the caller's limits (the server passes its configured ones).
+    """
     if not isinstance(prompt, str):
         raise ChemistryError(f"a stack is text such as `BaTiO3 on SrTiO3`, not {prompt!r}")
     text = prompt.strip().replace("∥", "||")
     if not text:
         raise ChemistryError("the stack text is empty; write e.g. `BaTiO3 on SrTiO3(001)`")
-    if len(text) > MAX_PROMPT_LENGTH:
-        raise ChemistryError(
-            f"the stack text is {len(text)} characters long; at most {MAX_PROMPT_LENGTH}"
-        )
+    if len(text) > max_length:
+        raise ChemistryError(f"the stack text is {len(text)} characters long; at most {max_length}")
     pieces = _split(text)
-    if len(pieces) > MAX_LAYERS + 1:
-        raise ChemistryError(f"the stack has {len(pieces)} parts; at most {MAX_LAYERS} layers")
+    if len(pieces) > max_layers + 1:
+        raise ChemistryError(f"the stack has {len(pieces)} parts; at most {max_layers} layers")
     read: dict[str, Part | _Superlattice] = {}  # repeated parts are read once
     parts = [read[raw] if raw in read else read.setdefault(raw, _read(raw)) for raw in pieces]
     if len(parts) == 1:
@@ -160,8 +167,8 @@ def parse_stack(prompt: str) -> ParsedStack:
             layers.extend(part.layers(groups))
         else:
             layers.append(_layer(part))
-    if len(layers) > MAX_LAYERS:
-        raise ChemistryError(f"the stack has {len(layers)} layers; at most {MAX_LAYERS}")
+    if len(layers) > max_layers:
+        raise ChemistryError(f"the stack has {len(layers)} layers; at most {max_layers}")
     name = "/".join(part.name for part in films)
     if substrate is not None:
         name += f" on {substrate.name}"
@@ -306,10 +313,10 @@ def _balanced(text: str) -> bool:
 
 def _read_superlattice(text: str, inner: str, repeats: str) -> _Superlattice:
     count = int(repeats)
-    if not 1 <= count <= MAX_LAYERS:
+    if not 1 <= count <= MAX_REPEATS:
         raise ChemistryError(
             f"could not read `{text}`: {count} repeats; a superlattice may repeat 1 to "
-            f"{MAX_LAYERS} times",
+            f"{MAX_REPEATS} times",
             text=text,
         )
     pieces = _split(inner, inner=True)

@@ -29,9 +29,18 @@ db_app = typer.Typer(
 
 
 def _settings() -> "Settings":
+    from pydantic import ValidationError
+
     from filmstack.server.config import Settings
 
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for e in exc.errors():
+            field = "".join(str(part) for part in e["loc"])
+            where = f"FILMSTACK_{field.upper()}: " if field else ""
+            err.print(f"error: invalid setting {where}{e['msg'].removeprefix('Value error, ')}")
+        raise typer.Exit(2) from None
 
 
 def _describe(url: str) -> str:

@@ -2,8 +2,19 @@
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from filmstack.schemas import COMPOSITION_CEILING, NAME_CEILING, NOTE_CEILING
+from filmstack.schemas_epitaxy import PROMPT_CEILING
+
+# Each text limit, with the structural ceiling no configured value may exceed.
+CEILINGS = {
+    "max_name_length": (NAME_CEILING, "the name columns hold 255 characters"),
+    "max_composition_length": (COMPOSITION_CEILING, "the formula column holds 200 characters"),
+    "max_note_length": (NOTE_CEILING, "the wire schema's bound"),
+    "max_prompt_length": (PROMPT_CEILING, "the wire schema's bound"),
+}
 
 
 def default_data_dir() -> Path:
@@ -24,7 +35,21 @@ class Settings(BaseSettings):
     max_import_bytes: int = Field(
         default=64 * 1024 * 1024, ge=1024, description="Largest .eln file POST /import takes."
     )
-    max_layers: int = Field(default=500, ge=1)
+    max_layers: int = Field(default=500, ge=1, description="Layers a stack may hold.")
+    max_name_length: int = Field(
+        default=NAME_CEILING,
+        ge=1,
+        description="Characters of sample_name, substrate and a physical sample's name, trimmed.",
+    )
+    max_composition_length: int = Field(
+        default=COMPOSITION_CEILING, ge=1, description="Characters of a layer's composition_string."
+    )
+    max_note_length: int = Field(
+        default=NOTE_CEILING, ge=1, description="Characters of a detail note."
+    )
+    max_prompt_length: int = Field(
+        default=PROMPT_CEILING, ge=1, description="Characters of a stack text (prompt)."
+    )
     max_metadata_bytes: int = Field(default=64 * 1024, ge=2)
     max_metadata_depth: int = Field(default=32, ge=1)
     max_page_rows: int = Field(
@@ -43,6 +68,17 @@ class Settings(BaseSettings):
     workers: int = Field(
         default=1, ge=1, description="Worker processes of this server; `serve --workers` sets it."
     )
+
+    @model_validator(mode="after")
+    def _within_ceilings(self) -> "Settings":
+        for field, (ceiling, why) in CEILINGS.items():
+            value = getattr(self, field)
+            if value > ceiling:
+                raise ValueError(
+                    f"FILMSTACK_{field.upper()} is {value}, above its ceiling of {ceiling} "
+                    f"({why}); set it to {ceiling} or less"
+                )
+        return self
 
     def connections_per_worker(self) -> int:
         """Each worker's share of db_connections (at least one)."""

@@ -2,7 +2,7 @@
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Annotated, Any
 
 from fastapi import Path
@@ -10,7 +10,40 @@ from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 from starlette.convertors import Convertor, register_url_convertor
 
-from filmstack.server.errors import InvalidInput
+from filmstack.server.config import Settings
+from filmstack.server.errors import InvalidInput, problem
+
+TextLimit = tuple[Sequence[str | int], str | None, int]  # (loc, value, most characters)
+
+
+def check_lengths(checks: Iterable[TextLimit]) -> None:
+    """422 naming every text longer than its configured limit (Settings.max_*_length).
+
+    Called before anything is written. The wire schema keeps only the structural ceiling, so
+    this is where a limit lowered by a deployer is enforced. Names arrive already trimmed.
+    """
+    problems = [
+        problem(loc, f"may have at most {limit} characters ({len(value)} sent)", value)
+        for loc, value, limit in checks
+        if value is not None and len(value) > limit
+    ]
+    if problems:
+        raise InvalidInput(problems)
+
+
+def check_record_text(values: Mapping[str, Any], loc: Sequence[str | int], s: Settings) -> None:
+    """The configured limits of the names and the note among a record's fields `values`."""
+    limits = {
+        "sample_name": s.max_name_length,
+        "substrate": s.max_name_length,
+        "name": s.max_name_length,
+        "detail_note_content": s.max_note_length,
+    }
+    check_lengths(
+        ([*loc, field], value, limits[field])
+        for field, value in values.items()
+        if field in limits and isinstance(value, str)
+    )
 
 
 def check_json_object(

@@ -7,7 +7,13 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from filmstack.chemistry import ChemistryError, parse_orientation, parse_space_group, parse_stack
+from filmstack.chemistry import (
+    ChemistryError,
+    ParsedStack,
+    parse_orientation,
+    parse_space_group,
+    parse_stack,
+)
 from filmstack.epitaxy import (
     LatticeIndex,
     LatticeRow,
@@ -30,6 +36,7 @@ from filmstack.server.epitaxy.models import OrganizationLattice
 from filmstack.server.errors import Conflict, InvalidInput, NotFound, problem
 from filmstack.server.materials.models import TargetMaterial
 from filmstack.server.materials.serialize import layer_out, load_layers
+from filmstack.server.validation import check_record_text
 
 Loc = list[str | int]
 SUBSTRATE_FIELDS = ("substrate_orientation", "substrate_miscut_deg", "substrate_miscut_toward")
@@ -259,12 +266,19 @@ def delete_lattice(session: Session, principal: Principal, row_id: str) -> None:
 # ----------------------------------------------------------------------------- reports
 
 
-def parsed_stack(prompt: str) -> dict[str, Any]:
-    """`POST /target-materials/parse`: the stack read, `5 u.c.` in nm from the built-in table."""
+def read_prompt(prompt: str, settings: Settings) -> ParsedStack:
+    """Stack text read within the configured limits; a 422 at body.prompt names the problem."""
     try:
-        body = parse_stack(prompt).as_dict()
+        return parse_stack(
+            prompt, max_length=settings.max_prompt_length, max_layers=settings.max_layers
+        )
     except ChemistryError as err:
         raise InvalidInput.at(["body", "prompt"], str(err), prompt) from None
+
+
+def parsed_stack(prompt: str, settings: Settings) -> dict[str, Any]:
+    """`POST /target-materials/parse`: the stack read, `5 u.c.` in nm from the built-in table."""
+    body = read_prompt(prompt, settings).as_dict()
     layers: list[dict[str, Any]] = body["layers"]  # type: ignore[assignment]
     for layer in layers:
         if layer.get("thickness_unit_cells") and layer["thickness_nm"] is None:
@@ -304,10 +318,7 @@ def unsaved_report(
     """The report of a stack sent as a create body or `{"prompt": "stack text"}`."""
     index = organization_index(session, principal.organization_id)
     if body.get("prompt") is not None:
-        try:
-            parsed = parse_stack(body["prompt"])
-        except ChemistryError as err:
-            raise InvalidInput.at(["body", "prompt"], str(err), body["prompt"]) from None
+        parsed = read_prompt(body["prompt"], settings)
         report = epitaxy_report(stack_from_parsed(parsed), organization=index)
         return {"sample_id": None, "interfaces": report}
     try:
@@ -317,6 +328,8 @@ def unsaved_report(
             [problem(["body", *e["loc"]], e["msg"], e.get("input")) for e in err.errors()]
         ) from None
     from filmstack.server.materials.layers import stack_rows
+
+    check_record_text(dict(create.sample), ["body", "sample"], settings)
 
     rows = stack_rows(create.layers, ["body", "layers"], settings)
     fill_unit_cells(session, principal.organization_id, rows)

@@ -16,6 +16,7 @@ from filmstack.server.materials import serialize
 from filmstack.server.materials import service as materials
 from filmstack.server.materials.models import TargetMaterial
 from filmstack.server.samples import service as samples
+from filmstack.server.validation import check_lengths
 from filmstack.server.web.svg import render_stack
 
 LAYER_KEYS = ("layer_id", "composition_string", "element_dict", "orientation", "mp_id")
@@ -211,6 +212,7 @@ def import_eln(
             raise _within(exc, loc) from None
         note = record.get("detail_note_content")
         if isinstance(note, str):
+            check_lengths([([*loc, "detail_note_content"], note, settings.max_note_length)])
             sample.detail_note_id = materials.set_detail_note(
                 session, sample.organization_id, None, note
             )

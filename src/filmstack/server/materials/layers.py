@@ -43,6 +43,7 @@ def layer_columns(
     loc: Loc,
     problems: list[dict[str, Any]],
     *,
+    max_composition_length: int,
     sent: set[str] | None = None,
     current: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
@@ -59,7 +60,15 @@ def layer_columns(
 
     if "composition_string" in sent:
         text = fields.composition_string
-        if text is None:
+        if text is not None and len(text) > max_composition_length:
+            problems.append(
+                problem(
+                    [*loc, "composition_string"],
+                    f"may have at most {max_composition_length} characters ({len(text)} sent)",
+                    text,
+                )
+            )
+        elif text is None:
             out.update(composition_string=None)
             if "element_dict" not in sent:
                 out["element_dict"] = None
@@ -152,7 +161,9 @@ def stack_rows(
                 )
             )
         seen.add(layer.layer_id)
-        columns = layer_columns(layer, [*loc, index], problems)
+        columns = layer_columns(
+            layer, [*loc, index], problems, max_composition_length=settings.max_composition_length
+        )
         rows.append({"position": layer.layer_id, **columns})
     if problems:
         raise InvalidInput(problems)

@@ -117,20 +117,21 @@ def update_layer(
     ],
     principal: WriteKey,
     session: SessionDep,
+    settings: SettingsDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     """Change fields of the layer that sample_id and layer_id name."""
     material = lock_material(session, principal, body.sample_id, if_match)
-    layer = service.update_layer(session, principal, material, body)
+    layer = service.update_layer(session, principal, material, body, settings)
     tagged(material, response)
     return layer_out(layer)
 
 
 @router.post("/parse", response_model=ParseResult, response_model_exclude_unset=True)
-def parse(body: ParseRequest, principal: ReadKey) -> dict[str, Any]:
+def parse(body: ParseRequest, principal: ReadKey, settings: SettingsDep) -> dict[str, Any]:
     """Read a free-text stack ("10 nm BaTiO3 (001) / SrTiO3 on Si"); stores nothing."""
-    return parsed_stack(body.prompt)
+    return parsed_stack(body.prompt, settings)
 
 
 @router.post("/", response_model=Material, responses={200: {"headers": ETAG}, **IDEMPOTENT})

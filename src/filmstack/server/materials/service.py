@@ -42,7 +42,7 @@ from filmstack.server.materials.serialize import (
     load_layers,
     material_out,
 )
-from filmstack.server.validation import check_json_object
+from filmstack.server.validation import check_json_object, check_record_text
 
 __all__ = ["get_material", "iso", "layer_out", "load_detail", "load_layers", "material_out"]
 
@@ -140,6 +140,7 @@ def _metadata(
 def create_material(
     session: Session, principal: Principal, body: MaterialCreate, settings: Settings
 ) -> TargetMaterial:
+    check_record_text(dict(body.sample), ["body", "sample"], settings)
     metadata = _metadata(
         body.sample.sample_metadata, ["body", "sample", "sample_metadata"], settings
     )
@@ -209,6 +210,7 @@ def update_material(
     settings: Settings,
 ) -> TargetMaterial:
     changes = body.model_dump(exclude_unset=True)
+    check_record_text(changes, ["body"], settings)
     if "sample_id" in changes and changes.pop("sample_id") not in (None, material.id):
         raise InvalidInput.at(
             ["body", "sample_id"], f"must equal the target material id in the path ({material.id})"
@@ -265,7 +267,9 @@ def add_layer(
     settings: Settings,
 ) -> Layer:
     problems: list[dict[str, Any]] = []
-    columns = layer_columns(body, ["body"], problems)
+    columns = layer_columns(
+        body, ["body"], problems, max_composition_length=settings.max_composition_length
+    )
     if problems:
         raise InvalidInput(problems)
     fill_unit_cells(session, principal.organization_id, [columns])
@@ -291,7 +295,11 @@ def add_layer(
 
 
 def update_layer(
-    session: Session, principal: Principal, material: TargetMaterial, body: LayerUpdate
+    session: Session,
+    principal: Principal,
+    material: TargetMaterial,
+    body: LayerUpdate,
+    settings: Settings,
 ) -> Layer:
     layer = _layer_at(session, material.id, body.layer_id)
     if layer is None:
@@ -303,6 +311,7 @@ def update_layer(
         ["body"],
         problems,
         sent=sent,
+        max_composition_length=settings.max_composition_length,
         current={
             "composition_string": layer.composition_string,
             "space_group_number": layer.space_group_number,

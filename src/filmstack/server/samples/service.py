@@ -17,7 +17,7 @@ from filmstack.server.materials.models import DetailNote, TargetMaterial
 from filmstack.server.materials.serialize import iso, material_out
 from filmstack.server.materials.service import get_material, record_link, set_detail_note
 from filmstack.server.samples.models import PhysicalSample
-from filmstack.server.validation import check_json_object
+from filmstack.server.validation import check_json_object, check_record_text
 
 
 def get_sample(
@@ -74,6 +74,7 @@ def _relink(
 def create_sample(
     session: Session, principal: Principal, body: PhysicalSampleCreate, settings: Settings
 ) -> PhysicalSample:
+    check_record_text(dict(body), ["body"], settings)
     now = utcnow()
     sample = PhysicalSample(
         created_datetime=now,
@@ -99,6 +100,7 @@ def update_sample(
     settings: Settings,
 ) -> PhysicalSample:
     changes = body.model_dump(exclude_unset=True)
+    check_record_text(changes, ["body"], settings)
     if "name" in changes:
         sample.name = changes["name"]
     if "sample_id" in changes:
