@@ -332,3 +332,13 @@ def test_patching_one_cell_value_keeps_the_rest(api: httpx.Client) -> None:
     assert (patched.json()["a"], patched.json()["b"], patched.json()["c"]) == (3.98, 3.98, 4.03)
     nulled = api.patch(f"/lattices/{row_id}", json={"source": None})
     assert nulled.status_code == 422 and nulled.json()["detail"][0]["loc"] == ["body", "source"]
+
+
+def test_one_lattice_resource_answers_options_with_all_its_methods(api: httpx.Client) -> None:
+    """GET by formula and PATCH/DELETE by id share one path, as the OpenAPI document says."""
+    paths = api.get("/openapi.json").json()["paths"]
+    lattice_paths = [p for p in paths if p.startswith("/lattices/{")]
+    assert lattice_paths == ["/lattices/{lattice}"]
+    assert set(paths["/lattices/{lattice}"]) >= {"get", "patch", "delete"}
+    allowed = api.options("/lattices/1").headers["Allow"]
+    assert {m.strip() for m in allowed.split(",")} == {"DELETE", "GET", "PATCH"}

@@ -401,3 +401,15 @@ def test_openapi_documents_the_exchange_endpoints(server: ServerThread) -> None:
     upload = paths["/import"]["post"]["requestBody"]["content"]
     assert upload["application/vnd.eln+zip"]["schema"]["format"] == "binary"
     assert "multipart/form-data" in upload
+
+
+def test_broken_multipart_data_is_a_422_naming_the_body(api: httpx.Client) -> None:
+    """The fuzzer's find: a multipart body the form parser cannot read was an undocumented 400."""
+    boundary = "a222103b9b30b1f9e8be6882ecedb1d2"
+    response = api.post(
+        "/import",
+        content=f"--{boundary}\r\n[]--{boundary}--\r\n".encode(),
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["body"]

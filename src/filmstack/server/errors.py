@@ -321,6 +321,10 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(
                 422, [problem(["body"], "JSON could not be parsed (too deeply nested?)")]
             )
+        if exc.status_code == 400:
+            # The framework's word for a body it could not read (e.g. broken multipart data):
+            # like any malformed body, that is a 422 naming the body.
+            return error_response(422, [problem(["body"], f"could not be read: {detail}")])
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")

@@ -22,8 +22,13 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such row.
 BUILT_IN: dict[int | str, dict[str, Any]] = {
     409: {"description": "A built-in row: it cannot be changed, only overridden."}
 }
+# One path template for the three calls on /lattices/{lattice}, so that the resource the OpenAPI
+# document describes is the one the server answers for (and its Allow header lists all three).
 RowId = Annotated[
     str, Path(max_length=300, description='An organization row\'s id, or "builtin:…".')
+]
+Formula = Annotated[
+    str, Path(max_length=300, description="A formula or an alias (STO, sapphire, …).")
 ]
 
 
@@ -72,12 +77,10 @@ def list_lattices(principal: ReadKey, session: SessionDep) -> list[Any]:
     return service.list_lattices(session, principal)
 
 
-@router.get("/lattices/{formula}", response_model=list[LatticeRowOut], responses=NOT_FOUND)
-def lattices_of(
-    formula: Annotated[str, Path(max_length=200)], principal: ReadKey, session: SessionDep
-) -> list[Any]:
+@router.get("/lattices/{lattice}", response_model=list[LatticeRowOut], responses=NOT_FOUND)
+def lattices_of(lattice: Formula, principal: ReadKey, session: SessionDep) -> list[Any]:
     """Extension: the rows of one formula (aliases and reduced formulas match), own rows first."""
-    return service.list_lattices(session, principal, formula)
+    return service.list_lattices(session, principal, lattice)
 
 
 @router.post("/lattices/", response_model=LatticeRowOut, status_code=201)
@@ -87,17 +90,18 @@ def create_lattice(body: LatticeRowIn, principal: WriteKey, session: SessionDep)
 
 
 @router.patch(
-    "/lattices/{row_id}", response_model=LatticeRowOut, responses={**NOT_FOUND, **BUILT_IN}
+    "/lattices/{lattice}", response_model=LatticeRowOut, responses={**NOT_FOUND, **BUILT_IN}
 )
 def update_lattice(
-    row_id: RowId, body: LatticeRowIn, principal: WriteKey, session: SessionDep
+    lattice: RowId, body: LatticeRowIn, principal: WriteKey, session: SessionDep
 ) -> dict[str, Any]:
-    """Extension: change fields of an organization row."""
-    return service.update_lattice(session, principal, row_id, body)
+    """Extension: change fields of an organization row (`lattice` is its id)."""
+    return service.update_lattice(session, principal, lattice, body)
 
 
-@router.delete("/lattices/{row_id}", status_code=204, responses={**NOT_FOUND, **BUILT_IN})
-def delete_lattice(row_id: RowId, principal: DeleteKey, session: SessionDep) -> Response:
-    """Extension: remove an organization row; the built-in one, if any, applies again."""
-    service.delete_lattice(session, principal, row_id)
+@router.delete("/lattices/{lattice}", status_code=204, responses={**NOT_FOUND, **BUILT_IN})
+def delete_lattice(lattice: RowId, principal: DeleteKey, session: SessionDep) -> Response:
+    """Extension: remove an organization row (`lattice` is its id); the built-in one, if any,
+    applies again."""
+    service.delete_lattice(session, principal, lattice)
     return Response(status_code=204)
