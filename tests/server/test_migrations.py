@@ -251,3 +251,21 @@ def test_a_0001_database_upgrades_with_everything_intact(blank_url: str, tmp_pat
             assert sample["sample_id"] == 1
     finally:
         db.dispose()
+
+
+def test_stepping_back_past_the_epitaxy_columns_keeps_sqlite_name_search(tmp_path: Path) -> None:
+    """Downgrading 0004 rebuilds target_materials on SQLite; its name-search triggers survive."""
+    from alembic import command
+
+    from filmstack.server.migrations import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'back.db'}"
+    upgrade(url)
+    command.downgrade(alembic_config(url), "0003")
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        triggers = {row[0] for row in rows}
+    engine.dispose()
+    expected = {f"target_materials_fts_{suffix}" for suffix in ("ai", "ad", "au")}
+    assert expected <= triggers

@@ -13,6 +13,21 @@ MIN_INDEXED = 3
 FTS_TABLE = "target_materials_fts"
 TRGM_INDEX = "ix_target_materials_name_folded_trgm"
 
+# The triggers that keep SQLite's external-content FTS5 table in step with target_materials.
+# A migration that rebuilds target_materials (SQLite's batch mode) drops them with the old table
+# and must create them again.
+FTS_TRIGGERS = [
+    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ai AFTER INSERT ON target_materials BEGIN "
+    f"INSERT INTO {FTS_TABLE}(rowid, name_folded) VALUES (new.id, new.name_folded); END",
+    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ad AFTER DELETE ON target_materials BEGIN "
+    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, name_folded) "
+    "VALUES ('delete', old.id, old.name_folded); END",
+    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_au AFTER UPDATE OF name_folded ON target_materials "
+    f"BEGIN INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, name_folded) "
+    "VALUES ('delete', old.id, old.name_folded); "
+    f"INSERT INTO {FTS_TABLE}(rowid, name_folded) VALUES (new.id, new.name_folded); END",
+]
+
 
 def fold_name(text: str) -> str:
     """Compatibility-decompose, drop combining marks, casefold: "Étude" and "ETUDE" -> "etude"."""

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from filmstack.server.materials.names import FTS_TABLE, TRGM_INDEX, fold_name
+from filmstack.server.materials.names import FTS_TABLE, FTS_TRIGGERS, TRGM_INDEX, fold_name
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -24,15 +24,7 @@ log = logging.getLogger("filmstack")
 SQLITE_FTS = [
     f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(name_folded, content='target_materials', "
     "content_rowid='id', tokenize='trigram')",
-    f"CREATE TRIGGER {FTS_TABLE}_ai AFTER INSERT ON target_materials BEGIN "
-    f"INSERT INTO {FTS_TABLE}(rowid, name_folded) VALUES (new.id, new.name_folded); END",
-    f"CREATE TRIGGER {FTS_TABLE}_ad AFTER DELETE ON target_materials BEGIN "
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, name_folded) "
-    "VALUES ('delete', old.id, old.name_folded); END",
-    f"CREATE TRIGGER {FTS_TABLE}_au AFTER UPDATE OF name_folded ON target_materials BEGIN "
-    f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, name_folded) "
-    "VALUES ('delete', old.id, old.name_folded); "
-    f"INSERT INTO {FTS_TABLE}(rowid, name_folded) VALUES (new.id, new.name_folded); END",
+    *FTS_TRIGGERS,
 ]
 
 

@@ -16,6 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
+from filmstack.server.materials.names import FTS_TRIGGERS
+
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
@@ -111,3 +113,7 @@ def downgrade() -> None:
     with op.batch_alter_table("target_materials") as batch_op:
         for column in ("substrate_miscut_toward", "substrate_miscut_deg", "substrate_orientation"):
             batch_op.drop_column(column)
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite's batch mode rebuilt the table, and the name-search triggers (0003) went with it.
+        for statement in FTS_TRIGGERS:
+            op.execute(statement)
