@@ -12,10 +12,7 @@ Synchronous, built on httpx. Pass `transport=` to talk to an app in-process (tes
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-import httpx
-
 from filmstack.client_base import (
-    DEFAULT_TIMEOUT,
     UNSET,
     _Unset,
     conditional,
@@ -69,25 +66,6 @@ class Client(RecordsMixin, ExchangeMixin):
     the server then refuses the write with PreconditionFailed if someone changed the material
     since, instead of overwriting their change.
     """
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        endpoint: str | None = None,
-        *,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
-        retries: int = 3,
-        max_retry_wait: float = 60.0,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        super().__init__(
-            api_key,
-            endpoint,
-            timeout=timeout,
-            retries=retries,
-            max_retry_wait=max_retry_wait,
-            transport=transport,
-        )
 
     # ------------------------------------- target materials (the public Atomscale calls)
 

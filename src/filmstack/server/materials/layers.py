@@ -20,22 +20,13 @@ from filmstack.schemas import LayerFields, LayerIn
 from filmstack.server.config import Settings
 from filmstack.server.errors import InvalidInput, problem
 from filmstack.server.materials.models import Layer, MaterialElement, TargetMaterial
+from filmstack.server.materials.serialize import LAYER_CHANGEABLE
 
 Loc = Sequence[str | int]
 
-# Columns a layer input may set, and the columns each one's canonical form fills.
-CHANGEABLE = (
-    "composition_string",
-    "element_dict",
-    "orientation",
-    "space_group",
-    "mp_id",
-    "thickness_nm",
-    "thickness_unit_cells",
-    "lattice",
-    "in_plane_relationship",
-    "repeat",
-)
+# Columns a layer input may set (the same fields history diffs); each one's canonical form
+# fills its derived columns.
+CHANGEABLE = LAYER_CHANGEABLE
 
 
 def layer_columns(
