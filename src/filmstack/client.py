@@ -181,15 +181,9 @@ class Client(RecordsMixin, ExchangeMixin):
 
         A page holds `page_size` materials and never splits one material's layers.
         """
-        params: dict[str, Any] = {**_filters(name, substrate, elements), "limit": page_size}
-        while True:
-            response = self._request("GET", "target-materials/", params=params)
-            for row in response.json():
-                yield MaterialRow.model_validate(row)
-            cursor = response.headers.get("X-Next-Cursor")
-            if not cursor:
-                return
-            params["cursor"] = cursor
+        params = {**_filters(name, substrate, elements), "limit": page_size}
+        for row in self._pages("target-materials/", params):
+            yield MaterialRow.model_validate(row)
 
     def update_target_material(
         self,

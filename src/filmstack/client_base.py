@@ -7,7 +7,7 @@ import email.utils
 import enum
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -195,6 +195,17 @@ class BaseClient:
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         return self._request(method, path, **kwargs).json()
+
+    def _pages(self, path: str, params: Mapping[str, Any]) -> Iterator[Any]:
+        """The items of a keyset-paged list, one GET per page, following X-Next-Cursor."""
+        query = dict(params)
+        while True:
+            response = self._request("GET", path, params=query)
+            yield from response.json()
+            cursor = response.headers.get("X-Next-Cursor")
+            if not cursor:
+                return
+            query["cursor"] = cursor
 
     def _material(self, model: type[M], method: str, path: str, **kwargs: Any) -> M:
         """A material answer, with the response's ETag header kept on it as `.etag`."""

@@ -1,7 +1,6 @@
 """The client's records calls (filmstack only): history, revert, the trash, restore, purge."""
 
 from collections.abc import Iterator
-from typing import Any
 
 from filmstack.client_base import BaseClient, conditional, ids
 from filmstack.schemas import Change, HistoryEntry, Material, MaterialDetail, TrashedMaterial
@@ -17,15 +16,8 @@ class RecordsMixin(BaseClient):
     ) -> Iterator[HistoryEntry]:
         """The material's history entries, newest first, fetched page by page."""
         path = f"target-materials/{ids(target_material_id)}/history"
-        params: dict[str, Any] = {"limit": page_size}
-        while True:
-            response = self._request("GET", path, params=params)
-            for entry in response.json():
-                yield HistoryEntry.model_validate(entry)
-            cursor = response.headers.get("X-Next-Cursor")
-            if not cursor:
-                return
-            params["cursor"] = cursor
+        for entry in self._pages(path, {"limit": page_size}):
+            yield HistoryEntry.model_validate(entry)
 
     def history(self, target_material_id: int, *, limit: int | None = None) -> list[HistoryEntry]:
         """The material's history, newest first: every entry, or the newest `limit` ones.
@@ -66,15 +58,8 @@ class RecordsMixin(BaseClient):
 
     def iter_trash(self, *, page_size: int = HISTORY_PAGE) -> Iterator[TrashedMaterial]:
         """Your organization's deleted materials, newest deletion first, page by page."""
-        params: dict[str, Any] = {"limit": page_size}
-        while True:
-            response = self._request("GET", "trash/", params=params)
-            for item in response.json():
-                yield TrashedMaterial.model_validate(item)
-            cursor = response.headers.get("X-Next-Cursor")
-            if not cursor:
-                return
-            params["cursor"] = cursor
+        for item in self._pages("trash/", {"limit": page_size}):
+            yield TrashedMaterial.model_validate(item)
 
     def trash(self) -> list[TrashedMaterial]:
         """Every deleted material still in the trash, newest deletion first."""
