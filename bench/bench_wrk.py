@@ -78,7 +78,9 @@ class Loader:
             from filmstack.server.materials.layers import layer_columns
 
             problems: list[dict[str, Any]] = []
-            cols = layer_columns(LayerIn(**layer), ["layers"], problems)
+            cols = layer_columns(
+                LayerIn(**layer), ["layers"], problems, max_composition_length=10_000
+            )
             assert not problems, problems
             names = [c.name for c in self.meta.tables["layers"].c]
             blank = {n: None for n in names if n not in ("id", "target_material_id")}
