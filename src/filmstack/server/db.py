@@ -1,5 +1,6 @@
 """Engine, sessions and the declarative base shared by every domain package."""
 
+import contextlib
 import json
 import os
 import socket
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import BigInteger, Integer, MetaData, create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -275,6 +276,8 @@ class Database:
             pool_timeout_s=pool_timeout_s,
         )
         self.read_sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._kept: dict[int, Connection] = {}  # thread id -> its kept connection
+        self._kept_lock = threading.Lock()
         self.write_sessions = sessionmaker(
             self.engine.execution_options(**{IMMEDIATE: True}),
             expire_on_commit=False,
@@ -288,5 +291,23 @@ class Database:
         with factory() as session, session.begin():
             yield session
 
+    def thread_connection(self) -> Connection:
+        """A connection kept for this thread alone: for the SQLite reads an event loop runs
+        itself, one at a time and start to finish, without a pool checkout and reset each."""
+        ident = threading.get_ident()
+        conn = self._kept.get(ident)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self.engine.connect()
+            with self._kept_lock:
+                self._kept[ident] = conn
+        elif conn.in_transaction():  # never let one read see another's snapshot
+            conn.rollback()
+        return conn
+
     def dispose(self) -> None:
+        with self._kept_lock:
+            kept, self._kept = list(self._kept.values()), {}
+        for conn in kept:
+            with contextlib.suppress(Exception):
+                conn.close()
         self.engine.dispose()

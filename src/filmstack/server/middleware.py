@@ -152,13 +152,12 @@ class RequestChecksMiddleware:
 
 
 def require_json_body(request: Request) -> None:
-    """App-wide dependency: a body sent to an endpoint that reads JSON must be declared JSON.
+    """A body sent to an endpoint that reads JSON must be declared JSON.
 
-    It runs after routing and before the body is validated; an endpoint that takes no body
-    never answers 415, whatever content type a client sends it.
+    RequestRoute calls it after routing and before the body is read, for endpoints with a
+    body; one that takes no body never answers 415, whatever content type a client sends it.
     """
-    route = request.scope.get("route")
-    if getattr(route, "body_field", None) is None or not _has_body(request.scope):
+    if not _has_body(request.scope):
         return
     content_type = request.headers.get("content-type", "")
     if not _is_json(content_type):

@@ -3,6 +3,9 @@
 from typing import Any, get_type_hints
 
 from fastapi import APIRouter, params
+from starlette._utils import get_route_path
+from starlette.routing import Match
+from starlette.types import Scope
 
 from filmstack.server.deps import RequestRoute
 from filmstack.server.validation import DigitsPath
@@ -36,12 +39,41 @@ def digit_segments(path: str, endpoint: Any) -> str:
     return path
 
 
-class SlashRouter(APIRouter):
-    """Routes run as RequestRoute: key check, work and commit in one thread and transaction."""
+def literal_prefix(path: str) -> str:
+    """The part of a path template before its first parameter: every match starts with it."""
+    return path.split("{", 1)[0]
+
+
+class PrefixRouter(APIRouter):
+    """Routes run as RequestRoute: key check, work and commit in one thread and transaction.
+
+    Included without a prefix of its own (each router names its full paths), it answers "no
+    match" for a path outside its routes' literal prefixes at once: FastAPI tries every
+    included router's routes in turn, which cost a request to the last one about 0.1 ms.
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("route_class", RequestRoute)
         super().__init__(**kwargs)
+        self._exact: frozenset[str] = frozenset()
+        self._prefixes: tuple[str, ...] = ()
+        self._indexed = -1  # len(self.routes) when the two were computed
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http":
+            if self._indexed != len(self.routes):
+                paths = [getattr(route, "path", "") for route in self.routes]
+                self._exact = frozenset(p for p in paths if "{" not in p)
+                self._prefixes = tuple(sorted({literal_prefix(p) for p in paths if "{" in p}))
+                self._indexed = len(self.routes)
+            path = get_route_path(scope)
+            if path not in self._exact and not path.startswith(self._prefixes):
+                return Match.NONE, {}
+        return super().matches(scope)
+
+
+class SlashRouter(PrefixRouter):
+    """A PrefixRouter whose every path also answers with or without its trailing slash."""
 
     def add_api_route(self, path: str, endpoint: Any, **kwargs: Any) -> None:
         path = digit_segments(path, endpoint)

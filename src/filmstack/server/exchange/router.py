@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Query, Request, Response
 from starlette.datastructures import UploadFile
 
-from filmstack.server.deps import ReadKey, SessionDep, SettingsDep, WriteKey
+from filmstack.server.deps import ReadKey, SessionDep, SettingsDep, WriteKey, long_read
 from filmstack.server.errors import InvalidInput
 from filmstack.server.exchange import service
 from filmstack.server.materials.service import get_material
@@ -67,6 +67,7 @@ def _ids(values: list[str] | None) -> list[int] | None:
 
 
 @router.get("/target-materials/{target_material_id}/export", responses=ELN_RESPONSE)
+@long_read
 def export_material(
     target_material_id: MaterialPathId,
     request: Request,
@@ -92,6 +93,7 @@ def export_material(
 
 
 @router.get("/export", responses=ELN_RESPONSE)
+@long_read
 def export_many(
     request: Request,
     principal: ReadKey,

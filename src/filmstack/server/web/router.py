@@ -4,16 +4,17 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 from fastapi.responses import HTMLResponse
 
-from filmstack.server.deps import ReadKey, RequestRoute, SessionDep
+from filmstack.server.deps import ReadKey, SessionDep
 from filmstack.server.errors import NotFound
 from filmstack.server.materials import service
+from filmstack.server.routing import PrefixRouter
 from filmstack.server.validation import MaterialPathId
 from filmstack.server.web.svg import render_stack
 
-router = APIRouter(route_class=RequestRoute)
+router = PrefixRouter()
 
 # Every asset is named here: nothing outside this list is ever read from the package.
 ASSETS = {
