@@ -161,3 +161,50 @@ def test_threads_free_up_after_a_stall(frozen_pg: tuple[ServeProcess, TcpProxy, 
     with ThreadPoolExecutor(40) as pool:
         statuses = list(pool.map(lambda _: api.get("/target-materials/").status_code, range(80)))
     assert set(statuses) == {200}
+
+
+def test_bad_chemistry_is_422_while_another_process_holds_the_write_lock(tmp_path: Path) -> None:
+    """Validation and chemistry run before a write asks SQLite for its lock: a refused change
+    is answered at once, not after waiting out the lock as a 503, and a bad key is still 401."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FILMSTACK_")}
+    env.update(FILMSTACK_DATA_DIR=str(tmp_path), FILMSTACK_DB_TIMEOUT_S="1")
+    serve = ServeProcess(env, tmp_path / "serve.log")
+    try:
+        key = serve.read_key()
+        api = _client(serve.url, key)
+        mid = api.post("/target-materials/", json=MATERIAL).json()["sample_id"]
+        stranger = _client(serve.url, "fs_" + "x" * 40)
+        bad_layer = {"layer_id": 2, "composition_string": "Xx2O3"}
+        locker = sqlite3.connect(tmp_path / "filmstack.db", isolation_level=None)
+        locker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            answers = {
+                "patch": api.patch(
+                    f"/target-materials/{mid}", json={"substrate_orientation": "(0 0"}
+                ),
+                "replace": api.post(f"/target-materials/{mid}/layers", json=[bad_layer]),
+                "add": api.post("/target-materials/layers/", json={"sample_id": mid, **bad_layer}),
+                "create": api.post("/target-materials/", json={**MATERIAL, "layers": [bad_layer]}),
+                "stranger": stranger.post(f"/target-materials/{mid}/layers", json=[bad_layer]),
+            }
+        finally:
+            locker.execute("ROLLBACK")
+            locker.close()
+        problems = {
+            name: r.json()["detail"][0]["loc"]
+            for name, r in answers.items()
+            if r.status_code == 422
+        }
+        assert {name: r.status_code for name, r in answers.items()} == {
+            "patch": 422,
+            "replace": 422,
+            "add": 422,
+            "create": 422,
+            "stranger": 401,
+        }, {name: r.text for name, r in answers.items()}
+        assert problems["patch"] == ["body", "substrate_orientation"]
+        assert problems["replace"] == ["body", 0, "composition_string"]
+        assert problems["add"] == ["body", "composition_string"]
+        assert api.get(f"/target-materials/{mid}").json()["revision"] == 1  # nothing written
+    finally:
+        serve.stop()

@@ -31,7 +31,7 @@ from filmstack.server.accounts.service import Principal, authenticate
 from filmstack.server.accounts.throttle import FailureThrottle
 from filmstack.server.config import Settings
 from filmstack.server.db import Database
-from filmstack.server.errors import Forbidden, PreconditionFailed, Unauthorized
+from filmstack.server.errors import AppError, Forbidden, PreconditionFailed, Unauthorized
 from filmstack.server.materials.models import TargetMaterial
 from filmstack.server.materials.service import get_material
 from filmstack.server.middleware import require_json_body
@@ -189,6 +189,14 @@ def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
                 pending.resolve()  # never answer without having checked the key
             session.commit()
             return result
+        except AppError as refused:
+            session.rollback()
+            checking = isinstance(refused, Unauthorized | Forbidden)
+            if pending is not None and pending.principal is None and not checking:
+                # A write refused before its first statement (bad chemistry, say) has not
+                # checked its key yet: a bad key is answered 401, whatever else was wrong.
+                resolve_apart(pending)
+            raise
         except BaseException:
             session.rollback()
             raise

@@ -37,6 +37,7 @@ from filmstack.server.deps import (
 from filmstack.server.epitaxy.service import parsed_stack
 from filmstack.server.idempotency import IdempotencyDep
 from filmstack.server.materials import history, listing, service, trash
+from filmstack.server.materials.layers import stack_rows
 from filmstack.server.materials.models import TargetMaterial
 from filmstack.server.materials.serialize import layer_out, load_detail, material_out
 from filmstack.server.routing import SlashRouter
@@ -100,10 +101,11 @@ def add_layer(
     if_match: IfMatch = None,
 ) -> Response:
     """Add one layer at a free position."""
+    columns = service.new_layer_columns(body, settings)  # chemistry before any lock
     if (stored := idem.start(session)) is not None:
         return stored
     material = lock_material(session, principal, body.sample_id, if_match)
-    layer = service.add_layer(session, principal, material, body, settings)
+    layer = service.add_layer(session, principal, material, body, columns, settings)
     return idem.respond(session, layer_out(layer), headers={"ETag": etag(material)})
 
 
@@ -196,15 +198,18 @@ def get_material(material: MaterialDep, session: SessionDep, response: Response)
 
 @router.patch("/{target_material_id}", response_model=Material, responses=WRITE)
 def update_material(
-    material: WritableMaterialDep,
+    target_material_id: MaterialPathId,
     body: MaterialUpdate,
     principal: WriteKey,
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
+    if_match: IfMatch = None,
 ) -> dict[str, Any]:
     """Change name, substrate, metadata (replaced whole) or the detail note; layers untouched."""
-    service.update_material(session, principal, material, body, settings)
+    changes = service.material_changes(target_material_id, body, settings)  # before the lock
+    material = lock_material(session, principal, target_material_id, if_match)
+    service.update_material(session, principal, material, changes)
     return material_out(tagged(material, response))
 
 
@@ -239,10 +244,11 @@ def replace_stack(
     if_match: IfMatch = None,
 ) -> Response:
     """The array becomes the whole stack (an empty array clears it), all or nothing."""
+    rows = stack_rows(body, ["body"], settings)  # chemistry before any lock
     if (stored := idem.start(session)) is not None:
         return stored
     material = lock_material(session, principal, target_material_id, if_match)
-    service.replace_stack(session, principal, material, body, settings)
+    service.replace_stack(session, principal, material, rows)
     return idem.respond(session, {}, headers={"ETag": etag(material)})
 
 

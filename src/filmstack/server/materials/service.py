@@ -14,7 +14,6 @@ from filmstack.schemas import (
     MAX_INT32,
     MAX_INT64,
     LayerCreate,
-    LayerIn,
     LayerUpdate,
     MaterialCreate,
     MaterialUpdate,
@@ -202,18 +201,13 @@ def set_detail_note(
     return note.id
 
 
-def update_material(
-    session: Session,
-    principal: Principal,
-    material: TargetMaterial,
-    body: MaterialUpdate,
-    settings: Settings,
-) -> TargetMaterial:
+def material_changes(material_id: int, body: MaterialUpdate, settings: Settings) -> dict[str, Any]:
+    """The checked column changes a PATCH asks for: run before the row is locked."""
     changes = body.model_dump(exclude_unset=True)
     check_record_text(changes, ["body"], settings)
-    if "sample_id" in changes and changes.pop("sample_id") not in (None, material.id):
+    if "sample_id" in changes and changes.pop("sample_id") not in (None, material_id):
         raise InvalidInput.at(
-            ["body", "sample_id"], f"must equal the target material id in the path ({material.id})"
+            ["body", "sample_id"], f"must equal the target material id in the path ({material_id})"
         )
     if "sample_metadata" in changes:
         changes["sample_metadata"] = _metadata(
@@ -223,6 +217,14 @@ def update_material(
     changes.update(substrate)
     if "sample_metadata" in changes:
         changes["sample_metadata"] = metadata
+    return changes
+
+
+def update_material(
+    session: Session, principal: Principal, material: TargetMaterial, changes: dict[str, Any]
+) -> TargetMaterial:
+    """Apply `material_changes()` to the locked material."""
+    changes = dict(changes)
     before = load_detail(session, material)
     note = _KEEP
     if "detail_note_content" in changes:
@@ -240,10 +242,9 @@ def replace_stack(
     session: Session,
     principal: Principal,
     material: TargetMaterial,
-    layers: list[LayerIn],
-    settings: Settings,
+    rows: list[dict[str, Any]],
 ) -> TargetMaterial:
-    rows = stack_rows(layers, ["body"], settings)
+    """Store the rows of `stack_rows()` (validated before the lock) as the whole stack."""
     fill_unit_cells(session, principal.organization_id, rows)
     before = load_detail(session, material)
     write_stack(session, material, rows, replace=True)
@@ -259,19 +260,26 @@ def _layer_at(session: Session, material_id: int, position: int) -> Layer | None
     )
 
 
-def add_layer(
-    session: Session,
-    principal: Principal,
-    material: TargetMaterial,
-    body: LayerCreate,
-    settings: Settings,
-) -> Layer:
+def new_layer_columns(body: LayerCreate, settings: Settings) -> dict[str, Any]:
+    """The checked columns of a layer to add: run before the material is locked."""
     problems: list[dict[str, Any]] = []
     columns = layer_columns(
         body, ["body"], problems, max_composition_length=settings.max_composition_length
     )
     if problems:
         raise InvalidInput(problems)
+    return columns
+
+
+def add_layer(
+    session: Session,
+    principal: Principal,
+    material: TargetMaterial,
+    body: LayerCreate,
+    columns: dict[str, Any],
+    settings: Settings,
+) -> Layer:
+    columns = dict(columns)
     fill_unit_cells(session, principal.organization_id, [columns])
     if _layer_at(session, material.id, body.layer_id) is not None:
         raise Conflict(
