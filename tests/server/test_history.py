@@ -215,3 +215,34 @@ def test_history_of_another_organization_is_not_found(
     assert rival.get(f"/target-materials/{mid}/history").status_code == 404
     assert rival.get(f"/target-materials/{mid}/history/1").status_code == 404
     assert rival.post(f"/target-materials/{mid}/revert", json={"revision": 1}).status_code == 404
+
+
+def test_get_one_and_its_layers_read_what_the_writes_stored(api: httpx.Client) -> None:
+    stack = [
+        {"layer_id": 1, "composition_string": "SrRuO3", "space_group": 221, "thickness_nm": 20},
+        {"layer_id": 3, "composition_string": "Ba0.5Sr0.5TiO3", "lattice": {"a": 3.99, "c": 4.03}},
+        {"layer_id": 4, "composition_string": "SrTiO3", "thickness_unit_cells": 10},
+    ]
+    body = {
+        "sample": {"sample_name": "rich ü", "substrate": "SrTiO3", "detail_note_content": "☃"},
+        "layers": stack,
+    }
+    mid = api.post("/target-materials/", json=body).json()["sample_id"]
+    updated = api.patch(
+        "/target-materials/layers/",
+        json={"sample_id": mid, "layer_id": 3, "orientation": "(001)", "thickness_nm": 12.5},
+    )
+    assert updated.status_code == 200, updated.text
+    one = api.get(f"/target-materials/{mid}").json()
+    assert one["revision"] == 2 and one["detail_note_content"] == "☃"
+    assert [la["layer_id"] for la in one["layers"]] == [1, 3, 4]
+    assert one["layers"][1] == updated.json()
+    # The snapshot the write stored is GET one; the layers endpoint is GET one's layers.
+    assert api.get(f"/target-materials/{mid}/history/2").json() == one
+    assert api.get(f"/target-materials/{mid}/layers").json() == one["layers"]
+    api.post(f"/target-materials/{mid}/layers", json=[])
+    emptied = api.get(f"/target-materials/{mid}").json()
+    assert emptied["layers"] == [] and emptied["user_name"] == "alice"
+    assert emptied["detail_note_content"] == "☃"
+    assert api.get(f"/target-materials/{mid}/history/3").json() == emptied
+    assert api.get(f"/target-materials/{mid}/layers").json() == []

@@ -1,6 +1,7 @@
 """Physical samples and their link to target materials."""
 
 import uuid
+from typing import Any
 
 import httpx
 
@@ -74,3 +75,45 @@ def test_list_filters_by_target_material(api: httpx.Client, rival: httpx.Client)
     assert rival.get("/physical_samples/", params={"sample_id": first}).json() == []
     bad = api.get("/physical_samples/", params={"sample_id": "x"})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "sample_id"]
+
+
+def test_reads_answer_what_the_writes_answered(api: httpx.Client) -> None:
+    def material(name: str) -> dict[str, Any]:
+        body = {
+            "sample": {"sample_name": name, "substrate": "Si", "sample_metadata": {"T": [1, 2.5]}},
+            "layers": [{"layer_id": 1, "composition_string": "SrTiO3", "thickness_nm": 4}],
+        }
+        created: dict[str, Any] = api.post("/target-materials/", json=body).json()
+        return created
+
+    kept, trashed = material("kept ü"), material("trashed")
+    written = {}
+    for name, linked in (("linked", kept), ("loose", None), ("on trashed", trashed)):
+        body: dict[str, Any] = {"name": name, "physical_sample_metadata": {"é": 1.5}}
+        if linked is not None:
+            body["sample_id"] = linked["sample_id"]
+        sample = api.post("/physical_samples/", json=body).json()
+        written[sample["id"]] = sample
+    loose = next(s for s in written.values() if s["name"] == "loose")
+    noted = api.patch(f"/physical_samples/{loose['id']}", json={"detail_note_content": "cracked"})
+    written[loose["id"]] = noted.json()
+    assert api.delete(f"/target-materials/{trashed['sample_id']}").status_code == 204
+
+    rows = {r["id"]: r for r in api.get("/physical_samples/").json()}
+    assert rows.keys() == written.keys()
+    for sid, answer in written.items():
+        one = api.get(f"/physical_samples/{sid}").json()
+        row = rows[sid]
+        if answer["name"] == "on trashed":  # the link is hidden while the material is trashed
+            assert answer["sample_id"] == trashed["sample_id"]
+            answer = {**answer, "sample_id": None}
+        assert one == answer
+        assert {k: row[k] for k in one} == one
+        assert row["owner_id"] == one["user_id"] and row["owner_name"] == "alice"
+    by_name = {r["name"]: r for r in rows.values()}
+    assert by_name["linked"]["target_material"] == kept
+    assert by_name["on trashed"]["target_material"] is None
+    assert by_name["loose"]["target_material"] is None
+    assert by_name["loose"]["detail_notes"]["content"] == "cracked"
+    assert by_name["loose"]["detail_notes_id"] == noted.json()["detail_notes_id"]
+    assert by_name["linked"]["detail_notes"] is None

@@ -39,7 +39,7 @@ from filmstack.server.idempotency import IdempotencyDep
 from filmstack.server.materials import history, listing, service, trash
 from filmstack.server.materials.layers import stack_rows
 from filmstack.server.materials.models import TargetMaterial
-from filmstack.server.materials.serialize import layer_out, load_detail, material_out
+from filmstack.server.materials.serialize import layer_out, material_out, read_detail, read_layers
 from filmstack.server.routing import SlashRouter
 from filmstack.server.validation import LayerPathId, MaterialPathId, RevisionPathId
 
@@ -193,7 +193,7 @@ def list_materials(
 )
 def get_material(material: MaterialDep, session: SessionDep, response: Response) -> dict[str, Any]:
     """Extension: one material with its layers nested, and its revision."""
-    return load_detail(session, tagged(material, response))
+    return read_detail(session, tagged(material, response))
 
 
 @router.patch("/{target_material_id}", response_model=Material, responses=WRITE)
@@ -230,7 +230,7 @@ def delete_material(
 @router.get("/{target_material_id}/layers", response_model=list[Layer], responses=NOT_FOUND)
 def list_layers(material: MaterialDep, session: SessionDep) -> list[dict[str, Any]]:
     """Extension: the layers, ordered by position."""
-    return [layer_out(layer) for layer in service.load_layers(session, material.id)]
+    return read_layers(session, material.id)
 
 
 @router.post("/{target_material_id}/layers", responses={**WRITE, **IDEMPOTENT})

@@ -7,9 +7,11 @@ answers are all built from the field tables below: a field added here shows ever
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
+from typing import cast as typed
 
 import orjson
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Column, Table, Text, bindparam, cast, literal, select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -125,12 +127,21 @@ def detail_out(
     note_content: str | None,
 ) -> dict[str, Any]:
     """GET one: the material with its layers nested; history snapshots are exactly this."""
+    return _detail(material, [layer_out(layer) for layer in layers], user_name, note_content)
+
+
+def _detail(
+    material: TargetMaterial,
+    layers: list[dict[str, Any]],
+    user_name: str | None,
+    note_content: str | None,
+) -> dict[str, Any]:
     return {
         **material_out(material),
         "created_at": iso(material.created_at),
         "user_name": user_name,
         "detail_note_content": note_content,
-        "layers": [layer_out(layer) for layer in layers],
+        "layers": layers,
     }
 
 
@@ -150,6 +161,91 @@ def load_detail(session: Session, material: TargetMaterial) -> dict[str, Any]:
         else None
     )
     return detail_out(material, load_layers(session, material.id), user_name, note)
+
+
+# ------------------------------------------------------------------------ Core reads
+# Read requests need values, not ORM instances to track: these statements are built once, so
+# each request only binds its ids (SQLAlchemy's compiled cache hits), and their rows are written
+# out with the same field tables. They read what the database holds, so write paths, whose
+# session may hold changes not yet flushed, keep load_detail and load_layers.
+
+_MATERIALS = typed(Table, TargetMaterial.__table__)
+_LAYERS = typed(Table, Layer.__table__)
+_USERS = typed(Table, User.__table__)
+_NOTES = typed(Table, DetailNote.__table__)
+
+AnyRow = Row[*tuple[Any, ...]]
+RowPlan = tuple[tuple[str, int, Callable[[Any], Any] | None], ...]
+
+
+def core_columns(table: Table, fields: Sequence[Field]) -> list[Column[Any]]:
+    """The table's columns behind `fields`, in their order."""
+    return [table.c[f.column.key] for f in fields]
+
+
+def row_plan(fields: Sequence[Field], start: int) -> RowPlan:
+    """How `fields` are written from a row whose columns `core_columns` gave, from `start`."""
+    return tuple(
+        (f.wire, start + i, None if f.to_wire is _same else f.to_wire) for i, f in enumerate(fields)
+    )
+
+
+def plan_out(plan: RowPlan, row: AnyRow) -> dict[str, Any]:
+    return {wire: row[i] if to_wire is None else to_wire(row[i]) for wire, i, to_wire in plan}
+
+
+MATERIAL_COLUMNS = core_columns(_MATERIALS, MATERIAL)
+LAYER_COLUMNS = core_columns(_LAYERS, LAYER)
+_LAYER_PLAN = row_plan(LAYER, 0)
+
+_READ_LAYERS = (
+    select(*LAYER_COLUMNS)
+    .where(_LAYERS.c.target_material_id == bindparam("material_id"))
+    .order_by(_LAYERS.c.position)
+)
+
+# GET one in one statement: the owner's name and the note, then one row per layer (a single row
+# of nulls for an empty stack), from a one-row table the layers are outer-joined to.
+_ONE_ROW = select(literal(1).label("one")).subquery("one_row")
+_READ_DETAIL = (
+    select(
+        select(_USERS.c.name)
+        .where(_USERS.c.id == bindparam("user_id"))
+        .scalar_subquery()
+        .label("user_name"),
+        select(_NOTES.c.content)
+        .where(_NOTES.c.id == bindparam("note_id"))
+        .scalar_subquery()
+        .label("detail_note_content"),
+        *LAYER_COLUMNS,
+    )
+    .select_from(
+        _ONE_ROW.outerjoin(_LAYERS, _LAYERS.c.target_material_id == bindparam("material_id"))
+    )
+    .order_by(_LAYERS.c.position)
+)
+_DETAIL_LAYER_PLAN = row_plan(LAYER, 2)
+_DETAIL_LAYER_ID = 2  # the layer's row id: null in the one row of an empty stack
+
+
+def read_layers(session: Session, material_id: int) -> list[dict[str, Any]]:
+    """The stored layers of a material as the API writes them, ordered by position."""
+    rows = session.execute(_READ_LAYERS, {"material_id": material_id})
+    return [plan_out(_LAYER_PLAN, row) for row in rows]
+
+
+def read_detail(session: Session, material: TargetMaterial) -> dict[str, Any]:
+    """GET one, as load_detail builds it, from the stored user name, note and layers."""
+    rows = session.execute(
+        _READ_DETAIL,
+        {
+            "user_id": material.user_id,
+            "note_id": material.detail_note_id or None,
+            "material_id": material.id,
+        },
+    ).all()
+    layers = [plan_out(_DETAIL_LAYER_PLAN, r) for r in rows if r[_DETAIL_LAYER_ID] is not None]
+    return _detail(material, layers, rows[0][0], rows[0][1])
 
 
 def trash_out(

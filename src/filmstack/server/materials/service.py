@@ -6,7 +6,7 @@ in the same transaction; a write that changes nothing leaves both as they were.
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from filmstack._version import __version__
@@ -49,6 +49,24 @@ __all__ = ["get_material", "iso", "layer_out", "load_detail", "load_layers", "ma
 # ------------------------------------------------------------------------------- loading
 
 
+def _material_query(*, trashed: bool, for_update: bool) -> Select[TargetMaterial]:
+    m = TargetMaterial
+    query = select(m).where(
+        m.id == bindparam("material_id"),
+        m.organization_id == bindparam("organization_id"),
+        m.deleted_at.is_not(None) if trashed else m.deleted_at.is_(None),
+    )
+    return query.with_for_update() if for_update else query
+
+
+# Built once: a lookup binds its two ids and finds its compiled form in SQLAlchemy's cache.
+_MATERIAL_QUERIES = {
+    (trashed, for_update): _material_query(trashed=trashed, for_update=for_update)
+    for trashed in (False, True)
+    for for_update in (False, True)
+}
+
+
 def get_material(
     session: Session,
     principal: Principal,
@@ -63,15 +81,10 @@ def get_material(
     """
     if not 1 <= material_id <= MAX_INT64:
         raise NotFound(f"Target material {material_id} not found")
-    m = TargetMaterial
-    query = select(m).where(
-        m.id == material_id,
-        m.organization_id == principal.organization_id,
-        m.deleted_at.is_not(None) if trashed else m.deleted_at.is_(None),
+    material = session.scalar(
+        _MATERIAL_QUERIES[trashed, for_update],
+        {"material_id": material_id, "organization_id": principal.organization_id},
     )
-    if for_update:
-        query = query.with_for_update()
-    material = session.scalar(query)
     if material is None:
         where = " in the trash" if trashed else ""
         raise NotFound(f"Target material {material_id} not found{where}")

@@ -53,7 +53,7 @@ def list_samples(
 
 @router.get("/{physical_sample_id}", response_model=PhysicalSample, responses=NOT_FOUND)
 def get_sample(physical_sample_id: str, principal: ReadKey, session: SessionDep) -> dict[str, Any]:
-    return service.shown(session, service.get_sample(session, principal, physical_sample_id))
+    return service.read_sample(session, principal, physical_sample_id)
 
 
 @router.patch("/{physical_sample_id}", response_model=PhysicalSample, responses=NOT_FOUND)

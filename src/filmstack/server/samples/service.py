@@ -1,9 +1,9 @@
 """Physical samples: create, read, change and link to a target material."""
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from filmstack import __version__
@@ -14,25 +14,46 @@ from filmstack.server.config import Settings
 from filmstack.server.db import utcnow
 from filmstack.server.errors import NotFound
 from filmstack.server.materials.models import DetailNote, TargetMaterial
-from filmstack.server.materials.serialize import iso, material_out
+from filmstack.server.materials.serialize import (
+    MATERIAL,
+    MATERIAL_COLUMNS,
+    AnyRow,
+    iso,
+    plan_out,
+    row_plan,
+)
 from filmstack.server.materials.service import get_material, record_link, set_detail_note
 from filmstack.server.samples.models import PhysicalSample
 from filmstack.server.validation import check_json_object, check_record_text
 
 
+def _sample_query(*, for_update: bool) -> Select[PhysicalSample]:
+    query = select(PhysicalSample).where(
+        PhysicalSample.id == bindparam("sample_id"),
+        PhysicalSample.organization_id == bindparam("organization_id"),
+    )
+    return query.with_for_update() if for_update else query
+
+
+# Built once: a lookup binds its two ids and finds its compiled form in SQLAlchemy's cache.
+_SAMPLE_QUERIES = {for_update: _sample_query(for_update=for_update) for for_update in (False, True)}
+
+
+def _sample_key(sample_id: str) -> str:
+    """The id as stored, or 404: a path that is no UUID names no sample."""
+    try:
+        return str(uuid.UUID(sample_id))
+    except ValueError:
+        raise NotFound(f"Physical sample {sample_id} not found") from None
+
+
 def get_sample(
     session: Session, principal: Principal, sample_id: str, *, for_update: bool = False
 ) -> PhysicalSample:
-    try:
-        key = str(uuid.UUID(sample_id))
-    except ValueError:
-        raise NotFound(f"Physical sample {sample_id} not found") from None
-    query = select(PhysicalSample).where(
-        PhysicalSample.id == key, PhysicalSample.organization_id == principal.organization_id
+    sample = session.scalar(
+        _SAMPLE_QUERIES[for_update],
+        {"sample_id": _sample_key(sample_id), "organization_id": principal.organization_id},
     )
-    if for_update:
-        query = query.with_for_update()
-    sample = session.scalar(query)
     if sample is None:
         raise NotFound(f"Physical sample {sample_id} not found")
     return sample
@@ -135,8 +156,11 @@ def visible_link(session: Session, sample: PhysicalSample) -> int | None:
     return None if deleted is not None else sample.target_material_id
 
 
-def sample_out(sample: PhysicalSample, linked_id: int | None) -> dict[str, Any]:
-    """The physical sample; `linked_id` is its link as shown (null while trashed)."""
+def sample_out(sample: PhysicalSample | AnyRow, linked_id: int | None) -> dict[str, Any]:
+    """The physical sample; `linked_id` is its link as shown (null while trashed).
+
+    `sample` is the ORM instance, or a row of SAMPLE_COLUMNS (which bear its attribute names).
+    """
     return {
         "id": sample.id,
         "name": sample.name,
@@ -156,6 +180,66 @@ def shown(session: Session, sample: PhysicalSample) -> dict[str, Any]:
     return sample_out(sample, visible_link(session, sample))
 
 
+# ----------------------------------------------------------------------------- reads
+# GET one and the list read rows, not ORM instances: nothing in them is changed or tracked, and
+# their statements are built once, so each request only binds its ids.
+
+_SAMPLES = cast(Table, PhysicalSample.__table__)
+_MATERIALS = cast(Table, TargetMaterial.__table__)
+_USERS = cast(Table, User.__table__)
+_NOTES = cast(Table, DetailNote.__table__)
+SAMPLE_COLUMNS = tuple(_SAMPLES.c)
+
+_READ_SAMPLE = (
+    select(*SAMPLE_COLUMNS, _MATERIALS.c.deleted_at.label("material_deleted_at"))
+    .select_from(_SAMPLES.outerjoin(_MATERIALS, _MATERIALS.c.id == _SAMPLES.c.target_material_id))
+    .where(
+        _SAMPLES.c.id == bindparam("sample_id"),
+        _SAMPLES.c.organization_id == bindparam("organization_id"),
+    )
+)
+
+
+def read_sample(session: Session, principal: Principal, sample_id: str) -> dict[str, Any]:
+    """GET one: what `shown` answers for the sample, in one statement."""
+    row = session.execute(
+        _READ_SAMPLE,
+        {"sample_id": _sample_key(sample_id), "organization_id": principal.organization_id},
+    ).first()
+    if row is None:
+        raise NotFound(f"Physical sample {sample_id} not found")
+    # As visible_link: no link shown while the linked material is in the trash.
+    return sample_out(row, None if row.material_deleted_at is not None else row.target_material_id)
+
+
+_M = "m_"
+_LIST_COLUMNS = (
+    *SAMPLE_COLUMNS,
+    _USERS.c.name.label("owner_name"),
+    _NOTES.c.id.label("note_id"),
+    _NOTES.c.content.label("note_content"),
+    _NOTES.c.last_updated.label("note_last_updated"),
+    *(c.label(_M + c.name) for c in MATERIAL_COLUMNS),
+)
+_MATERIAL_START = len(_LIST_COLUMNS) - len(MATERIAL_COLUMNS)  # MATERIAL begins with the id
+_MATERIAL_PLAN = row_plan(MATERIAL, _MATERIAL_START)
+_LIST = (
+    select(*_LIST_COLUMNS)
+    .select_from(
+        _SAMPLES.join(_USERS, _USERS.c.id == _SAMPLES.c.user_id)
+        .outerjoin(_NOTES, _NOTES.c.id == _SAMPLES.c.detail_note_id)
+        .outerjoin(
+            _MATERIALS,
+            (_MATERIALS.c.id == _SAMPLES.c.target_material_id) & _MATERIALS.c.deleted_at.is_(None),
+        )
+    )
+    .where(_SAMPLES.c.organization_id == bindparam("organization_id"))
+    .order_by(_SAMPLES.c.created_datetime, _SAMPLES.c.id)
+)
+# A trashed material's samples show no link, so they are not its samples either.
+_LIST_LINKED = _LIST.where(_MATERIALS.c.id == bindparam("material_id"))
+
+
 def list_samples(
     session: Session, principal: Principal, *, target_material_id: int | None = None
 ) -> list[dict[str, Any]]:
@@ -163,37 +247,30 @@ def list_samples(
 
     With `target_material_id`, only the samples linked to that material.
     """
-    query = (
-        select(PhysicalSample, User.name, DetailNote, TargetMaterial)
-        .join(User, User.id == PhysicalSample.user_id)
-        .outerjoin(DetailNote, DetailNote.id == PhysicalSample.detail_note_id)
-        .outerjoin(
-            TargetMaterial,
-            (TargetMaterial.id == PhysicalSample.target_material_id)
-            & TargetMaterial.deleted_at.is_(None),
-        )
-        .where(PhysicalSample.organization_id == principal.organization_id)
-        .order_by(PhysicalSample.created_datetime, PhysicalSample.id)
-    )
-    if target_material_id is not None:
-        # A trashed material's samples show no link, so they are not its samples either.
-        query = query.where(TargetMaterial.id == target_material_id)
+    params: dict[str, Any] = {"organization_id": principal.organization_id}
+    if target_material_id is None:
+        query = _LIST
+    else:
+        query, params["material_id"] = _LIST_LINKED, target_material_id
     rows = []
-    for sample, owner_name, note, material in session.execute(query):
+    for row in session.execute(query, params):
+        material_id = row[_MATERIAL_START]
         rows.append(
             {
-                **sample_out(sample, material.id if material else None),
-                "owner_id": sample.user_id,
-                "owner_name": owner_name,
+                **sample_out(row, material_id),
+                "owner_id": row.user_id,
+                "owner_name": row.owner_name,
                 "num_data_items": 0,
                 "growth_instrument": None,
                 "projects": [],
                 "detail_notes": (
-                    {"content": note.content, "last_updated": iso(note.last_updated)}
-                    if note
+                    {"content": row.note_content, "last_updated": iso(row.note_last_updated)}
+                    if row.note_id is not None
                     else None
                 ),
-                "target_material": material_out(material) if material else None,
+                "target_material": (
+                    plan_out(_MATERIAL_PLAN, row) if material_id is not None else None
+                ),
             }
         )
     return rows
