@@ -195,7 +195,7 @@ def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
             if pending is not None and pending.principal is None and not checking:
                 # A write refused before its first statement (bad chemistry, say) has not
                 # checked its key yet: a bad key is answered 401, whatever else was wrong.
-                resolve_apart(pending)
+                resolve_apart(cast(Principal, pending))
             raise
         except BaseException:
             session.rollback()
