@@ -19,9 +19,8 @@ import typing
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, cast
 
-from fastapi import Depends, Header, Request, Response, Security
+from fastapi import Depends, Header, Request, Response
 from fastapi.routing import APIRoute
-from fastapi.security import APIKeyHeader
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, SessionTransaction
@@ -120,17 +119,24 @@ async def get_session(request: Request) -> Session:
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
-api_key_header = APIKeyHeader(
-    name="X-API-KEY", auto_error=False, description="An API key from `filmstack keys create`."
-)
+API_KEY_HEADER = "X-API-KEY"
+API_KEY_SCHEME = {
+    "APIKeyHeader": {
+        "type": "apiKey",
+        "description": "An API key from `filmstack keys create`.",
+        "in": "header",
+        "name": API_KEY_HEADER,
+    }
+}
 
 
 def _require(scope: str) -> Callable[..., Any]:
-    async def dependency(
-        request: Request,
-        session: SessionDep,
-        key: Annotated[str | None, Security(api_key_header)],
-    ) -> Principal:
+    """The key dependency of a scope. It reads the header itself, as one dependency: FastAPI's
+    solving of each sub-dependency costs more than the read (the OpenAPI document declares the
+    scheme for every operation that depends on this, see openapi.py)."""
+
+    async def dependency(request: Request) -> Principal:
+        key = request.headers.get(API_KEY_HEADER)
         # An address that keeps sending bad keys is refused (429) before it costs a database
         # read; the key itself is checked in the request's transaction (PendingKey.check).
         throttle: FailureThrottle = request.app.state.auth_throttle
@@ -140,12 +146,18 @@ def _require(scope: str) -> Callable[..., Any]:
             raise Unauthorized("Missing API key: send it in the X-API-KEY header.")
         pending = PendingKey(get_database(request), key, scope)
         pending.failed = functools.partial(throttle.failed, address)
-        pending.session = session
-        session.info["pending_key"] = pending
         return cast(Principal, pending)
 
     dependency.__name__ = f"require_{scope}"
+    dependency.filmstack_key_scope = scope  # type: ignore[attr-defined]
     return dependency
+
+
+def needs_key(dependant: Any) -> bool:
+    """Whether an endpoint (its FastAPI dependant) depends on an API key, at any depth."""
+    if getattr(dependant.call, "filmstack_key_scope", None) is not None:
+        return True
+    return any(needs_key(sub) for sub in dependant.dependencies)
 
 
 def resolve_apart(principal: Principal) -> Principal:
@@ -170,9 +182,10 @@ def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(endpoint)
     def run(*args: Any, **kwargs: Any) -> Any:
         session = next((v for v in kwargs.values() if isinstance(v, Session)), None)
-        pending = next((v for v in kwargs.values() if isinstance(v, PendingKey)), None)
-        if session is not None:
-            pending = session.info.get("pending_key", pending)
+        pending = _pending_key(kwargs)
+        if session is not None and pending is not None:
+            pending.session = session  # its check is the first statement of the transaction
+            session.info["pending_key"] = pending
         if session is None:
             if pending is not None:  # no session of its own (e.g. parse): a read to check
                 with pending.database.engine.connect() as connection, connection.begin():
@@ -204,6 +217,16 @@ def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
             session.close()
 
     return run
+
+
+def _pending_key(kwargs: dict[str, Any]) -> PendingKey | None:
+    """The request's key: an argument of the endpoint's, or of its material's."""
+    for value in kwargs.values():
+        if isinstance(value, PendingKey):
+            return value
+        if isinstance(value, PendingMaterial) and isinstance(value.principal, PendingKey):
+            return value.principal
+    return None
 
 
 def _is_write(session: Session) -> bool:

@@ -4,6 +4,9 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from filmstack.server.deps import API_KEY_SCHEME, needs_key
 
 _ERROR = {
     "title": "Error",
@@ -108,6 +111,7 @@ def install_openapi(app: FastAPI) -> None:
             description=app.description,
             routes=app.routes,
         )
+        _declare_keys(app, schema)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.update(Error=_ERROR, InternalError=_INTERNAL, Problem=_PROBLEM)
         components["Problems"] = _PROBLEMS
@@ -126,3 +130,30 @@ def _described(responses: dict[str, Any], status: str) -> dict[str, Any]:
     """Keep a route's own description of a status (e.g. "Position taken." for 409)."""
     own = responses.get(status) or {}
     return {"description": own["description"]} if own.get("description") else {}
+
+
+def _declare_keys(app: FastAPI, schema: dict[str, Any]) -> None:
+    """Every operation that depends on an API key declares the X-API-KEY scheme."""
+    secured = False
+    for route in _api_routes(app.routes):
+        if not route.include_in_schema:
+            continue
+        if not needs_key(route.dependant):
+            continue
+        item = schema.get("paths", {}).get(route.path_format, {})
+        for method in route.methods or ():
+            operation = item.get(method.lower())
+            if operation is not None:
+                operation["security"] = [{name: [] for name in API_KEY_SCHEME}]
+                secured = True
+    if secured:
+        schema.setdefault("components", {}).setdefault("securitySchemes", {}).update(API_KEY_SCHEME)
+
+
+def _api_routes(routes: Any) -> Any:
+    """The API routes, those of included routers too (included without a prefix of their own)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif getattr(route, "original_router", None) is not None:
+            yield from _api_routes(route.original_router.routes)
