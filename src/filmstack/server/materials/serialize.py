@@ -127,10 +127,10 @@ def detail_out(
     note_content: str | None,
 ) -> dict[str, Any]:
     """GET one: the material with its layers nested; history snapshots are exactly this."""
-    return _detail(material, [layer_out(layer) for layer in layers], user_name, note_content)
+    return detail_dict(material, [layer_out(layer) for layer in layers], user_name, note_content)
 
 
-def _detail(
+def detail_dict(
     material: TargetMaterial,
     layers: list[dict[str, Any]],
     user_name: str | None,
@@ -166,8 +166,9 @@ def load_detail(session: Session, material: TargetMaterial) -> dict[str, Any]:
 # ------------------------------------------------------------------------ Core reads
 # Read requests need values, not ORM instances to track: these statements are built once, so
 # each request only binds its ids (SQLAlchemy's compiled cache hits), and their rows are written
-# out with the same field tables. They read what the database holds, so write paths, whose
-# session may hold changes not yet flushed, keep load_detail and load_layers.
+# out with the same field tables. They read what the database holds: a write path uses them
+# before it changes anything, or after a flush (the material's own columns always come from the
+# ORM object, so its unflushed changes show).
 
 _MATERIALS = typed(Table, TargetMaterial.__table__)
 _LAYERS = typed(Table, Layer.__table__)
@@ -245,7 +246,7 @@ def read_detail(session: Session, material: TargetMaterial) -> dict[str, Any]:
         },
     ).all()
     layers = [plan_out(_DETAIL_LAYER_PLAN, r) for r in rows if r[_DETAIL_LAYER_ID] is not None]
-    return _detail(material, layers, rows[0][0], rows[0][1])
+    return detail_dict(material, layers, rows[0][0], rows[0][1])
 
 
 def trash_out(

@@ -34,12 +34,14 @@ from filmstack.server.materials.layers import (
 )
 from filmstack.server.materials.models import DetailNote, Layer, TargetMaterial
 from filmstack.server.materials.serialize import (
-    detail_out,
+    detail_dict,
     iso,
     layer_out,
     load_detail,
     load_layers,
     material_out,
+    read_detail,
+    read_layers,
 )
 from filmstack.server.validation import check_json_object, check_record_text
 
@@ -117,7 +119,7 @@ def _changed(
     if note is not _KEEP:
         after["detail_note_content"] = note
     if layers:
-        after["layers"] = [layer_out(layer) for layer in load_layers(session, material.id)]
+        after["layers"] = read_layers(session, material.id)  # flushed above: as stored
     if history.same_content(before, after):
         return False
     material.revision += 1
@@ -180,8 +182,8 @@ def create_material(
     session.add(material)
     session.flush()
     write_stack(session, material, rows, replace=False)
-    layers = load_layers(session, material.id) if rows else []
-    snapshot = detail_out(material, layers, principal.user_name, note)
+    layers = read_layers(session, material.id) if rows else []
+    snapshot = detail_dict(material, layers, principal.user_name, note)
     history.record(
         session,
         material,
@@ -238,7 +240,7 @@ def update_material(
 ) -> TargetMaterial:
     """Apply `material_changes()` to the locked material."""
     changes = dict(changes)
-    before = load_detail(session, material)
+    before = read_detail(session, material)
     note = _KEEP
     if "detail_note_content" in changes:
         note = changes.pop("detail_note_content")
@@ -259,7 +261,7 @@ def replace_stack(
 ) -> TargetMaterial:
     """Store the rows of `stack_rows()` (validated before the lock) as the whole stack."""
     fill_unit_cells(session, principal.organization_id, rows)
-    before = load_detail(session, material)
+    before = read_detail(session, material)
     write_stack(session, material, rows, replace=True)
     _changed(session, principal, material, "replace_layers", before, layers=True)
     return material
@@ -306,7 +308,7 @@ def add_layer(
         raise InvalidInput.at(
             ["body", "layer_id"], f"a stack holds at most {settings.max_layers} layers"
         )
-    before = load_detail(session, material)
+    before = read_detail(session, material)
     layer = Layer(target_material_id=material.id, position=body.layer_id, **columns)
     session.add(layer)
     session.flush()
@@ -351,7 +353,7 @@ def update_layer(
         }
         fill_unit_cells(session, principal.organization_id, [counted])
         columns["thickness_nm"] = counted["thickness_nm"]
-    before = load_detail(session, material)
+    before = read_detail(session, material)
     for column, value in columns.items():
         setattr(layer, column, value)
     session.flush()
@@ -366,7 +368,7 @@ def delete_layer(
     layer = _layer_at(session, material.id, position)
     if layer is None:
         raise NotFound(f"Target material {material.id} has no layer at position {position}")
-    before = load_detail(session, material)
+    before = read_detail(session, material)
     session.delete(layer)
     session.flush()
     refresh_elements(session, material)
@@ -389,7 +391,7 @@ def revert_material(
             f"(it is at revision {material.revision})",
             revision,
         )
-    before = load_detail(session, material)
+    before = read_detail(session, material)
     material.sample_name = target["sample_name"]
     material.substrate = target["substrate"]
     material.sample_metadata = target["sample_metadata"]
