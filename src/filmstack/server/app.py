@@ -52,8 +52,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Never more request threads than connections: a thread must not wait for a connection
         # while the request holding one waits for a thread.
+        # On SQLite the event loop keeps one connection of its own for its reads.
         limiter = anyio.to_thread.current_default_thread_limiter()
-        limiter.total_tokens = min(limiter.total_tokens, db.max_connections)
+        kept = 1 if db.engine.dialect.name == "sqlite" else 0
+        limiter.total_tokens = max(1, min(limiter.total_tokens, db.max_connections - kept))
         await asyncio.to_thread(housekeeping, db, settings, starting=True)
         yield
         if database is None:
