@@ -124,3 +124,92 @@ def test_serve_says_its_pool_on_start_and_its_stop(tmp_path: Path) -> None:
     assert "at most 15 per worker x 2 workers = 30" in log
     assert "FILMSTACK_DB_CONNECTIONS=30" in log
     assert f"stopped serving at {running.url}/" in log
+
+
+def _listening(port: int) -> int:
+    """How many sockets listen on 127.0.0.1:port, from /proc/net/tcp."""
+    wanted = f"0100007F:{port:04X}"
+    with open("/proc/net/tcp") as table:
+        rows = [line.split() for line in table.readlines()[1:]]
+    return len({row[9] for row in rows if row[1] == wanted and row[3] == "0A"})
+
+
+def _workers(parent: int) -> list[int]:
+    """The uvicorn worker processes of a `filmstack serve --workers N` process."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{name}/stat").read_text()
+            cmdline = Path(f"/proc/{name}/cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == parent and b"resource_tracker" not in cmdline:
+            found.append(int(name))
+    return found
+
+
+def _get(sock: socket.socket, path: str) -> int:
+    """One keep-alive GET on a raw connection; the status."""
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    length = next(int(v.split(b":")[1]) for v in lines if v.lower().startswith(b"content-length"))
+    while len(body) < length:
+        body += sock.recv(65536)
+    return int(lines[0].split()[1])
+
+
+def _owner(workers: list[int], server_port: int, client_port: int) -> int | None:
+    """The worker process holding the server's end of the connection from `client_port`."""
+    local, remote = f"0100007F:{server_port:04X}", f"0100007F:{client_port:04X}"
+    with open("/proc/net/tcp") as table:
+        rows = [line.split() for line in table.readlines()[1:]]
+    inodes = {row[9] for row in rows if row[1] == local and row[2] == remote}
+    for pid in workers:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:[") and target[8:-1] in inodes:
+                return pid
+    return None
+
+
+def test_two_workers_share_connections_opened_at_once(tmp_path: Path) -> None:
+    """Keep-alive connections opened together (as a load generator or a client pool opens them)
+    are spread over the workers: each worker has a listening socket of its own. With one shared
+    socket the first worker to wake accepted all of them."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FILMSTACK_")}
+    env["FILMSTACK_DATA_DIR"] = str(tmp_path)
+    serve = ServeProcess(env, tmp_path / "serve.log", "--workers", "2")
+    try:
+        port = int(serve.url.rsplit(":", 1)[1])
+        deadline = time.monotonic() + 30
+        workers = _workers(serve.proc.pid)
+        while (len(workers) < 2 or _listening(port) < 2) and time.monotonic() < deadline:
+            time.sleep(0.1)
+            workers = _workers(serve.proc.pid)
+        assert len(workers) == 2, workers
+        one_sided = 0
+        for _ in range(12):
+            connections = [socket.create_connection(("127.0.0.1", port)) for _ in range(4)]
+            try:
+                for conn in connections:
+                    assert _get(conn, "/healthz") == 200
+                owners = {_owner(workers, port, c.getsockname()[1]) for c in connections}
+            finally:
+                for conn in connections:
+                    conn.close()
+            assert None not in owners, owners
+            one_sided += len(owners) == 1
+        # Spread at random, 4 connections all land on one of 2 workers 1 time in 8.
+        assert one_sided < 6, f"{one_sided} of 12 rounds put every connection on one worker"
+    finally:
+        serve.stop()

@@ -12,6 +12,8 @@ import socket
 import sys
 from typing import Any
 
+from uvicorn.supervisors.multiprocess import Process
+
 from filmstack.server.protocol import HeaderTimeoutProtocol
 
 
@@ -41,6 +43,51 @@ def uvicorn_options(host: str, port: int) -> dict[str, Any]:
     return {"host": host, "port": port, "log_level": "warning", "http": NoDelayH11Protocol}
 
 
+def reuse_port_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound with SO_REUSEPORT: every worker binds one of its own on the address."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+class OwnSocketWorker(Process):
+    """A uvicorn worker process that listens on a SO_REUSEPORT socket of its own.
+
+    With one listening socket shared by every worker (uvicorn's way), the worker that wakes
+    first accepts every waiting connection at once (asyncio accepts up to the backlog per
+    wake-up), so a few keep-alive clients all land on one worker and the others idle. With a
+    socket each, the kernel spreads new connections over the workers.
+    """
+
+    def target(self, sockets: list[socket.socket] | None = None) -> None:
+        del sockets  # the parent's socket only holds the address
+        own = reuse_port_socket(self.config.host, self.config.port)
+        own.listen(self.config.backlog)
+        super().target([own])
+
+
+def _serve_workers(host: str, port: int, workers: int) -> None:
+    import uvicorn
+    from uvicorn.supervisors import multiprocess
+
+    config = uvicorn.Config(
+        "filmstack.server.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        **uvicorn_options(host, port),
+    )
+    holder = reuse_port_socket(host, port)  # bound, never listening: the address is ours
+    multiprocess.Process = OwnSocketWorker  # type: ignore[misc]
+    try:
+        multiprocess.Multiprocess(config, sockets=[holder]).run()
+    finally:
+        holder.close()
+
+
 def run(host: str, port: int, workers: int) -> None:
     """Serve until stopped (SIGINT/SIGTERM), then say so on stderr.
 
@@ -50,19 +97,13 @@ def run(host: str, port: int, workers: int) -> None:
     """
     import uvicorn
 
-    options = uvicorn_options(host, port)
     try:
         if workers > 1:
-            uvicorn.run(
-                "filmstack.server.app:app_from_environment",
-                factory=True,
-                workers=workers,
-                **options,
-            )
+            _serve_workers(host, port, workers)
         else:
             from filmstack.server.app import app_from_environment
 
-            uvicorn.run(app_from_environment(), **options)
+            uvicorn.run(app_from_environment(), **uvicorn_options(host, port))
     finally:
         print(f"filmstack stopped serving at http://{host}:{port}/", file=sys.stderr, flush=True)
 
