@@ -531,3 +531,25 @@ def test_restore_and_purge_racing_through_two_servers_and_ids_are_never_reused(
     assert min(new_ids) > max(materials)
     for client in clients:
         assert sorted(t["sample_id"] for t in client.get("/trash/").json()) == sorted(trashed)
+
+
+def test_a_key_revoked_through_one_server_fails_at_once_in_every_worker_of_both(
+    two_servers: list[ServeProcess], keys: Keys
+) -> None:
+    """No process caches a key: the next request through any worker of either server is 401."""
+    admin = Client(base_url=two_servers[0].url, headers={"X-API-KEY": keys.admin}, timeout=30)
+    readers = [
+        Client(base_url=s.url, headers={"X-API-KEY": keys.reader}, timeout=30)
+        for s in two_servers
+        for _ in range(4)  # several connections, so that both workers of a server serve some
+    ]
+    try:
+        assert {c.get("/physical_samples/").status_code for c in readers} == {200}
+        bob = next(k for k in admin.get("/api-keys/").json() if k["user"] == "bob")
+        assert admin.delete(f"/api-keys/{bob['id']}").status_code == 204
+        assert [c.get("/physical_samples/").status_code for c in readers] == [401] * 8
+        assert [c.get("/target-materials/1").status_code for c in readers] == [401] * 8
+    finally:
+        admin.close()
+        for c in readers:
+            c.close()
