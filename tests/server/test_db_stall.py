@@ -112,30 +112,37 @@ def test_frozen_postgresql_latency_figures(frozen_pg: tuple[ServeProcess, TcpPro
     assert figures["healthz"][0] == 503 and figures["get"][0] == 503
 
 
-def test_locked_sqlite_write_is_503_and_reads_go_on(tmp_path: Path) -> None:
+@pytest.fixture
+def sqlite_serve(tmp_path: Path) -> Iterator[tuple[ServeProcess, httpx.Client]]:
+    """`filmstack serve` on its own SQLite file (1 s database timeout), and an admin client."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FILMSTACK_")}
     env.update(FILMSTACK_DATA_DIR=str(tmp_path), FILMSTACK_DB_TIMEOUT_S="1")
     serve = ServeProcess(env, tmp_path / "serve.log")
     try:
-        key = serve.read_key()
-        api = _client(serve.url, key)
-        assert api.post("/target-materials/", json=MATERIAL).status_code == 200
-        locker = sqlite3.connect(tmp_path / "filmstack.db", isolation_level=None)
-        locker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
-        try:
-            blocked = api.post("/target-materials/", json=MATERIAL)
-            listed = api.get("/target-materials/")
-            health = api.get("/healthz")
-        finally:
-            locker.execute("ROLLBACK")
-            locker.close()
-        assert blocked.status_code == 503, blocked.text
-        assert blocked.headers["Retry-After"]
-        assert listed.status_code == 200 and len(listed.json()) == 1
-        assert health.status_code == 200
-        assert api.post("/target-materials/", json=MATERIAL).status_code == 200
+        yield serve, _client(serve.url, serve.read_key())
     finally:
         serve.stop()
+
+
+def test_locked_sqlite_write_is_503_and_reads_go_on(
+    sqlite_serve: tuple[ServeProcess, httpx.Client], tmp_path: Path
+) -> None:
+    _, api = sqlite_serve
+    assert api.post("/target-materials/", json=MATERIAL).status_code == 200
+    locker = sqlite3.connect(tmp_path / "filmstack.db", isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        blocked = api.post("/target-materials/", json=MATERIAL)
+        listed = api.get("/target-materials/")
+        health = api.get("/healthz")
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert blocked.status_code == 503, blocked.text
+    assert blocked.headers["Retry-After"]
+    assert listed.status_code == 200 and len(listed.json()) == 1
+    assert health.status_code == 200
+    assert api.post("/target-materials/", json=MATERIAL).status_code == 200
 
 
 def test_threads_free_up_after_a_stall(frozen_pg: tuple[ServeProcess, TcpProxy, str]) -> None:
@@ -163,48 +170,39 @@ def test_threads_free_up_after_a_stall(frozen_pg: tuple[ServeProcess, TcpProxy, 
     assert set(statuses) == {200}
 
 
-def test_bad_chemistry_is_422_while_another_process_holds_the_write_lock(tmp_path: Path) -> None:
+def test_bad_chemistry_is_422_while_another_process_holds_the_write_lock(
+    sqlite_serve: tuple[ServeProcess, httpx.Client], tmp_path: Path
+) -> None:
     """Validation and chemistry run before a write asks SQLite for its lock: a refused change
     is answered at once, not after waiting out the lock as a 503, and a bad key is still 401."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FILMSTACK_")}
-    env.update(FILMSTACK_DATA_DIR=str(tmp_path), FILMSTACK_DB_TIMEOUT_S="1")
-    serve = ServeProcess(env, tmp_path / "serve.log")
+    serve, api = sqlite_serve
+    mid = api.post("/target-materials/", json=MATERIAL).json()["sample_id"]
+    stranger = _client(serve.url, "fs_" + "x" * 40)
+    bad_layer = {"layer_id": 2, "composition_string": "Xx2O3"}
+    locker = sqlite3.connect(tmp_path / "filmstack.db", isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
     try:
-        key = serve.read_key()
-        api = _client(serve.url, key)
-        mid = api.post("/target-materials/", json=MATERIAL).json()["sample_id"]
-        stranger = _client(serve.url, "fs_" + "x" * 40)
-        bad_layer = {"layer_id": 2, "composition_string": "Xx2O3"}
-        locker = sqlite3.connect(tmp_path / "filmstack.db", isolation_level=None)
-        locker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
-        try:
-            answers = {
-                "patch": api.patch(
-                    f"/target-materials/{mid}", json={"substrate_orientation": "(0 0"}
-                ),
-                "replace": api.post(f"/target-materials/{mid}/layers", json=[bad_layer]),
-                "add": api.post("/target-materials/layers/", json={"sample_id": mid, **bad_layer}),
-                "create": api.post("/target-materials/", json={**MATERIAL, "layers": [bad_layer]}),
-                "stranger": stranger.post(f"/target-materials/{mid}/layers", json=[bad_layer]),
-            }
-        finally:
-            locker.execute("ROLLBACK")
-            locker.close()
-        problems = {
-            name: r.json()["detail"][0]["loc"]
-            for name, r in answers.items()
-            if r.status_code == 422
+        answers = {
+            "patch": api.patch(f"/target-materials/{mid}", json={"substrate_orientation": "(0 0"}),
+            "replace": api.post(f"/target-materials/{mid}/layers", json=[bad_layer]),
+            "add": api.post("/target-materials/layers/", json={"sample_id": mid, **bad_layer}),
+            "create": api.post("/target-materials/", json={**MATERIAL, "layers": [bad_layer]}),
+            "stranger": stranger.post(f"/target-materials/{mid}/layers", json=[bad_layer]),
         }
-        assert {name: r.status_code for name, r in answers.items()} == {
-            "patch": 422,
-            "replace": 422,
-            "add": 422,
-            "create": 422,
-            "stranger": 401,
-        }, {name: r.text for name, r in answers.items()}
-        assert problems["patch"] == ["body", "substrate_orientation"]
-        assert problems["replace"] == ["body", 0, "composition_string"]
-        assert problems["add"] == ["body", "composition_string"]
-        assert api.get(f"/target-materials/{mid}").json()["revision"] == 1  # nothing written
     finally:
-        serve.stop()
+        locker.execute("ROLLBACK")
+        locker.close()
+    problems = {
+        name: r.json()["detail"][0]["loc"] for name, r in answers.items() if r.status_code == 422
+    }
+    assert {name: r.status_code for name, r in answers.items()} == {
+        "patch": 422,
+        "replace": 422,
+        "add": 422,
+        "create": 422,
+        "stranger": 401,
+    }, {name: r.text for name, r in answers.items()}
+    assert problems["patch"] == ["body", "substrate_orientation"]
+    assert problems["replace"] == ["body", 0, "composition_string"]
+    assert problems["add"] == ["body", "composition_string"]
+    assert api.get(f"/target-materials/{mid}").json()["revision"] == 1  # nothing written
