@@ -125,7 +125,9 @@ def _race(urls: list[str], key: str, api: httpx.Client, n: int) -> None:
         results = list(pool.map(client, range(n)))
     codes = [code for code, _ in results]
     assert set(codes) <= {200, 412}, codes
-    winners = sorted(rev for code, rev in results if code == 200)
+    won = [rev for code, rev in results if code == 200]
+    winners = sorted(rev for rev in won if rev is not None)
+    assert len(winners) == len(won), won  # every success names its revision
     # One winner per revision: no two writes were made on the same revision.
     assert winners == list(range(2, 2 + len(winners)))
     final = api.get(f"/target-materials/{mid}").json()
