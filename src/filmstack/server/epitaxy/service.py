@@ -35,7 +35,7 @@ from filmstack.server.db import utcnow
 from filmstack.server.epitaxy.models import OrganizationLattice
 from filmstack.server.errors import Conflict, InvalidInput, NotFound, problem
 from filmstack.server.materials.models import TargetMaterial
-from filmstack.server.materials.serialize import layer_out, load_layers
+from filmstack.server.materials.serialize import read_layers
 from filmstack.server.validation import check_record_text
 
 Loc = list[str | int]
@@ -306,7 +306,7 @@ def fill_unit_cells(session: Session, organization_id: int, rows: Sequence[dict[
 def material_report(
     session: Session, principal: Principal, material: TargetMaterial
 ) -> dict[str, Any]:
-    layers = [layer_out(layer) for layer in load_layers(session, material.id)]
+    layers = read_layers(session, material.id)
     stack = stack_from_layers(material.substrate, material.substrate_orientation, layers)
     index = organization_index(session, principal.organization_id)
     return {"sample_id": material.id, "interfaces": epitaxy_report(stack, organization=index)}

@@ -21,7 +21,7 @@ from filmstack.server.errors import InvalidInput
 from filmstack.server.materials import history
 from filmstack.server.materials.layers import clear_elements, refresh_elements
 from filmstack.server.materials.models import DetailNote, TargetMaterial
-from filmstack.server.materials.serialize import load_detail, trash_out
+from filmstack.server.materials.serialize import read_detail, trash_out
 
 
 def delete_material(session: Session, principal: Principal, material: TargetMaterial) -> None:
@@ -144,5 +144,5 @@ def list_trash(
         last = rows[-1][0]
         assert last.deleted_at is not None
         next_cursor = _encode_cursor(last.deleted_at, last.id)
-    out = [trash_out(material, load_detail(session, material), name) for material, name in rows]
+    out = [trash_out(material, read_detail(session, material), name) for material, name in rows]
     return out, next_cursor

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from filmstack.server.deps import ReadKey, SessionDep
 from filmstack.server.errors import NotFound
 from filmstack.server.materials import service
+from filmstack.server.materials.serialize import read_layers
 from filmstack.server.routing import PrefixRouter
 from filmstack.server.validation import MaterialPathId
 from filmstack.server.web.svg import render_stack
@@ -95,9 +96,7 @@ def stack_svg(
 ) -> Response:
     """Extension: the stack drawn as SVG, for notebooks and reports to embed."""
     material = service.get_material(session, principal, target_material_id)
-    layers: list[dict[str, Any]] = [
-        service.layer_out(layer) for layer in service.load_layers(session, material.id)
-    ]
+    layers: list[dict[str, Any]] = read_layers(session, material.id)
     svg = render_stack(
         layers,
         material.substrate,
