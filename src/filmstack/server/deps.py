@@ -1,11 +1,12 @@
 """Annotated dependencies: the caller's key, the request's session, and the route running both.
 
-A request's database work runs in ONE worker thread and ONE transaction, and the key check is that
-transaction's first statement. The dependencies themselves are async and touch no database: the
-session dependency makes a Session (no connection yet) and the key dependency only checks that a
-key was sent. `RequestRoute` wraps each endpoint so that, in the endpoint's own worker thread, the
-key is checked when the transaction begins, and the transaction is committed (or rolled back)
-before the response is sent.
+A request's database work runs in ONE transaction, in one worker thread (a read on SQLite: in the
+event loop itself), and the key check is that transaction's first statement. The dependencies
+themselves are async and touch no database: the session dependency makes a Session (no
+connection yet), the key dependency only checks that a key was sent, and the material
+dependencies name the material to load. `RequestRoute` wraps each endpoint so that the key is
+checked when the transaction begins, the material is loaded after it, and the transaction is
+committed (or rolled back) before the response is sent.
 
 Reads begin at once. Writes begin at their first statement, so that body validation and the
 chemistry of a stack run before a SQLite write lock is taken (see db.py), not while it is held.
@@ -15,9 +16,8 @@ import asyncio
 import contextlib
 import functools
 import inspect
-import typing
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, cast, get_type_hints
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.routing import APIRoute
@@ -172,10 +172,12 @@ def resolve_apart(principal: Principal) -> Principal:
     return principal
 
 
-ReadKey = Annotated[Principal, Depends(_require("read"))]
-WriteKey = Annotated[Principal, Depends(_require("write"))]
-DeleteKey = Annotated[Principal, Depends(_require("delete"))]
-AdminKey = Annotated[Principal, Depends(_require("admin"))]
+# One dependency per scope: FastAPI solves each once a request, however many ask for it.
+_KEY_CHECKS = {scope: _require(scope) for scope in ("read", "write", "delete", "admin")}
+ReadKey = Annotated[Principal, Depends(_KEY_CHECKS["read"])]
+WriteKey = Annotated[Principal, Depends(_KEY_CHECKS["write"])]
+DeleteKey = Annotated[Principal, Depends(_KEY_CHECKS["delete"])]
+AdminKey = Annotated[Principal, Depends(_KEY_CHECKS["admin"])]
 
 
 def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
@@ -294,7 +296,7 @@ class RequestRoute(APIRoute):
 
 
 def _takes_session(endpoint: Callable[..., Any]) -> bool:
-    hints = typing.get_type_hints(endpoint, include_extras=True)
+    hints = get_type_hints(endpoint, include_extras=True)
     return any(
         getattr(meta, "dependency", None) is get_session
         for hint in hints.values()
@@ -391,56 +393,34 @@ async def _read_material(
     return PendingMaterial(session, principal, target_material_id)
 
 
-async def _write_material(
-    target_material_id: MaterialPathId,
-    principal: WriteKey,
-    session: SessionDep,
-    if_match: IfMatch = None,
-) -> PendingMaterial:
-    return PendingMaterial(
-        session, principal, target_material_id, for_update=True, if_match=if_match
-    )
+def _locked_material(scope: str, *, trashed: bool = False) -> Callable[..., Any]:
+    """The dependency for a material a write locks, If-Match checked, with a key of `scope`;
+    `trashed` for one in the trash."""
 
+    async def dependency(
+        target_material_id: MaterialPathId,
+        principal: Annotated[Principal, Depends(_KEY_CHECKS[scope])],
+        session: SessionDep,
+        if_match: IfMatch = None,
+    ) -> PendingMaterial:
+        return PendingMaterial(
+            session,
+            principal,
+            target_material_id,
+            for_update=True,
+            if_match=if_match,
+            trashed=trashed,
+        )
 
-async def _delete_material(
-    target_material_id: MaterialPathId,
-    principal: DeleteKey,
-    session: SessionDep,
-    if_match: IfMatch = None,
-) -> PendingMaterial:
-    return PendingMaterial(
-        session, principal, target_material_id, for_update=True, if_match=if_match
-    )
-
-
-async def _restore_material(
-    target_material_id: MaterialPathId,
-    principal: WriteKey,
-    session: SessionDep,
-    if_match: IfMatch = None,
-) -> PendingMaterial:
-    return PendingMaterial(
-        session, principal, target_material_id, for_update=True, if_match=if_match, trashed=True
-    )
-
-
-async def _purge_material(
-    target_material_id: MaterialPathId,
-    principal: DeleteKey,
-    session: SessionDep,
-    if_match: IfMatch = None,
-) -> PendingMaterial:
-    return PendingMaterial(
-        session, principal, target_material_id, for_update=True, if_match=if_match, trashed=True
-    )
+    return dependency
 
 
 # The caller's live material named by the path, or 404 (another organization's looks missing).
 MaterialDep = Annotated[TargetMaterial, Depends(_read_material)]
 # The same, locked for a write with the write scope, after If-Match.
-WritableMaterialDep = Annotated[TargetMaterial, Depends(_write_material)]
+WritableMaterialDep = Annotated[TargetMaterial, Depends(_locked_material("write"))]
 # The same with the delete scope.
-DeletableMaterialDep = Annotated[TargetMaterial, Depends(_delete_material)]
+DeletableMaterialDep = Annotated[TargetMaterial, Depends(_locked_material("delete"))]
 # A material in the trash, locked: to restore (write scope) or purge (delete scope).
-TrashedMaterialDep = Annotated[TargetMaterial, Depends(_restore_material)]
-PurgeableMaterialDep = Annotated[TargetMaterial, Depends(_purge_material)]
+TrashedMaterialDep = Annotated[TargetMaterial, Depends(_locked_material("write", trashed=True))]
+PurgeableMaterialDep = Annotated[TargetMaterial, Depends(_locked_material("delete", trashed=True))]
