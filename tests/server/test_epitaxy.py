@@ -342,3 +342,32 @@ def test_one_lattice_resource_answers_options_with_all_its_methods(api: httpx.Cl
     assert set(paths["/lattices/{lattice}"]) >= {"get", "patch", "delete"}
     allowed = api.options("/lattices/1").headers["Allow"]
     assert {m.strip() for m in allowed.split(",")} == {"DELETE", "GET", "PATCH"}
+
+
+def _marks(svg: str) -> list[str]:
+    from xml.etree import ElementTree
+
+    image = ElementTree.fromstring(svg)
+    return [el.text or "" for el in image if el.get("class", "").startswith("interface-mark")]
+
+
+def test_stack_svg_and_the_eln_drawing_mark_each_interface_as_the_page_does(
+    api: httpx.Client,
+) -> None:
+    """BaTiO3 50 nm on SrTiO3 (001): −2.2 %, past its critical thickness, so warned."""
+    sample_id = _create(api, *BTO_ON_STO)
+    response = api.get(f"/target-materials/{sample_id}/stack.svg")
+    assert response.status_code == 200, response.text
+    assert _marks(response.text) == ["⚠ −2.2 %"]
+    bare = _create(api, {"sample_name": "bare", "substrate": "Si"}, [])
+    assert _marks(api.get(f"/target-materials/{bare}/stack.svg").text) == []
+
+    import io
+    import zipfile
+
+    exported = api.get(f"/target-materials/{sample_id}/export")
+    assert exported.status_code == 200, exported.text
+    with zipfile.ZipFile(io.BytesIO(exported.content)) as crate:
+        drawings = [name for name in crate.namelist() if name.endswith("stack.svg")]
+        assert len(drawings) == 1, crate.namelist()
+        assert _marks(crate.read(drawings[0]).decode()) == ["⚠ −2.2 %"]

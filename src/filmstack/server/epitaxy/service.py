@@ -307,9 +307,23 @@ def material_report(
     session: Session, principal: Principal, material: TargetMaterial
 ) -> dict[str, Any]:
     layers = read_layers(session, material.id)
-    stack = stack_from_layers(material.substrate, material.substrate_orientation, layers)
     index = organization_index(session, principal.organization_id)
-    return {"sample_id": material.id, "interfaces": epitaxy_report(stack, organization=index)}
+    interfaces = stored_interfaces(
+        material.substrate, material.substrate_orientation, layers, index
+    )
+    return {"sample_id": material.id, "interfaces": interfaces}
+
+
+def stored_interfaces(
+    substrate: str,
+    substrate_orientation: str | None,
+    layers: list[dict[str, Any]],
+    index: LatticeIndex | None,
+) -> list[dict[str, Any]]:
+    """The report's interfaces for a stored stack (layers as the API writes them): what
+    GET .../epitaxy answers, and what stack.svg marks."""
+    stack = stack_from_layers(substrate, substrate_orientation, layers)
+    return epitaxy_report(stack, organization=index)
 
 
 def unsaved_report(

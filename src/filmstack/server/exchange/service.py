@@ -7,9 +7,11 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from filmstack.epitaxy import LatticeIndex
 from filmstack.schemas import MaterialCreate, PhysicalSampleCreate
 from filmstack.server.accounts.service import Principal
 from filmstack.server.config import Settings
+from filmstack.server.epitaxy import service as epitaxy
 from filmstack.server.errors import InvalidInput
 from filmstack.server.exchange import eln, nomad
 from filmstack.server.materials import serialize
@@ -99,6 +101,7 @@ def build_export(
 ) -> eln.Export:
     """The given materials (every one of the organization for None) and the samples of them."""
     details = _details(session, principal, ids)
+    index = epitaxy.organization_index(session, principal.organization_id)
     chosen = {d["sample_id"] for d in details}
     rows = samples.list_samples(session, principal)
     if ids is not None:
@@ -108,10 +111,21 @@ def build_export(
         publisher_url=publisher_url,
         materials=[material_record(d) for d in details],
         samples=[sample_record(row) for row in rows],
-        drawings={
-            d["sample_id"]: render_stack(d["layers"], d["substrate"], title=d["sample_name"])
-            for d in details
-        },
+        drawings={d["sample_id"]: _drawing(d, index) for d in details},
+    )
+
+
+def _drawing(detail: dict[str, Any], index: LatticeIndex | None) -> str:
+    """The stack drawing of an exported material, its interfaces marked as on the page."""
+    orientation = detail.get("substrate_orientation")
+    return render_stack(
+        detail["layers"],
+        detail["substrate"],
+        title=detail["sample_name"],
+        substrate_orientation=orientation,
+        interfaces=epitaxy.stored_interfaces(
+            detail["substrate"], orientation, detail["layers"], index
+        ),
     )
 
 

@@ -8,6 +8,7 @@ from fastapi import Response
 from fastapi.responses import HTMLResponse
 
 from filmstack.server.deps import ReadKey, SessionDep
+from filmstack.server.epitaxy import service as epitaxy
 from filmstack.server.errors import NotFound
 from filmstack.server.materials import service
 from filmstack.server.materials.serialize import read_layers
@@ -97,10 +98,14 @@ def stack_svg(
     """Extension: the stack drawn as SVG, for notebooks and reports to embed."""
     material = service.get_material(session, principal, target_material_id)
     layers: list[dict[str, Any]] = read_layers(session, material.id)
+    index = epitaxy.organization_index(session, principal.organization_id)
     svg = render_stack(
         layers,
         material.substrate,
         title=material.sample_name,
         substrate_orientation=material.substrate_orientation,
+        interfaces=epitaxy.stored_interfaces(
+            material.substrate, material.substrate_orientation, layers, index
+        ),
     )
     return Response(svg, media_type="image/svg+xml", headers=SVG_HEADERS)
