@@ -88,7 +88,7 @@ def _details(session: Session, principal: Principal, ids: list[int] | None) -> l
         )
     else:
         found = [materials.get_material(session, principal, i) for i in dict.fromkeys(ids)]
-    return [serialize.load_detail(session, material) for material in found]
+    return [serialize.read_detail(session, material) for material in found]
 
 
 def build_export(
@@ -135,7 +135,7 @@ def export_eln(session: Session, principal: Principal, ids: list[int] | None, **
 
 def export_nomad(session: Session, principal: Principal, material_id: int) -> dict[str, Any]:
     material = materials.get_material(session, principal, material_id)
-    return nomad.nomad_archive(serialize.load_detail(session, material))
+    return nomad.nomad_archive(serialize.read_detail(session, material))
 
 
 # ------------------------------------------------------------------------------- import

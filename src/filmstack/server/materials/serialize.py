@@ -120,22 +120,13 @@ def layer_out(layer: Layer) -> dict[str, Any]:
     return _fields_out(LAYER, layer)
 
 
-def detail_out(
-    material: TargetMaterial,
-    layers: Sequence[Layer],
-    user_name: str | None,
-    note_content: str | None,
-) -> dict[str, Any]:
-    """GET one: the material with its layers nested; history snapshots are exactly this."""
-    return detail_dict(material, [layer_out(layer) for layer in layers], user_name, note_content)
-
-
 def detail_dict(
     material: TargetMaterial,
     layers: list[dict[str, Any]],
     user_name: str | None,
     note_content: str | None,
 ) -> dict[str, Any]:
+    """GET one: the material with its layers nested; history snapshots are exactly this."""
     return {
         **material_out(material),
         "created_at": iso(material.created_at),
@@ -143,24 +134,6 @@ def detail_dict(
         "detail_note_content": note_content,
         "layers": layers,
     }
-
-
-def load_layers(session: Session, material_id: int) -> list[Layer]:
-    return list(
-        session.scalars(
-            select(Layer).where(Layer.target_material_id == material_id).order_by(Layer.position)
-        )
-    )
-
-
-def load_detail(session: Session, material: TargetMaterial) -> dict[str, Any]:
-    user_name = session.scalar(select(User.name).where(User.id == material.user_id))
-    note = (
-        session.scalar(select(DetailNote.content).where(DetailNote.id == material.detail_note_id))
-        if material.detail_note_id
-        else None
-    )
-    return detail_out(material, load_layers(session, material.id), user_name, note)
 
 
 # ------------------------------------------------------------------------ Core reads
@@ -236,7 +209,7 @@ def read_layers(session: Session, material_id: int) -> list[dict[str, Any]]:
 
 
 def read_detail(session: Session, material: TargetMaterial) -> dict[str, Any]:
-    """GET one, as load_detail builds it, from the stored user name, note and layers."""
+    """GET one, from the stored user name, note and layers, in one statement."""
     rows = session.execute(
         _READ_DETAIL,
         {

@@ -37,15 +37,13 @@ from filmstack.server.materials.serialize import (
     detail_dict,
     iso,
     layer_out,
-    load_detail,
-    load_layers,
     material_out,
     read_detail,
     read_layers,
 )
 from filmstack.server.validation import check_json_object, check_record_text
 
-__all__ = ["get_material", "iso", "layer_out", "load_detail", "load_layers", "material_out"]
+__all__ = ["get_material", "iso", "layer_out", "material_out", "read_detail", "read_layers"]
 
 
 # ------------------------------------------------------------------------------- loading
