@@ -20,18 +20,36 @@ BODY = {
 
 
 @pytest.fixture
-def statements(database: Database) -> Iterator[list[str]]:
-    """SQL the server runs on the shared engine (transaction starts included), in order."""
+def statements(backend: Backend, database: Database) -> Iterator[list[str]]:
+    """SQL the server runs on the shared engine (transaction starts included), in order.
+
+    On SQLite, as the driver runs it (its trace callback): the key check and BEGIN go to the
+    driver directly, past SQLAlchemy's events. On PostgreSQL, from SQLAlchemy's events.
+    """
     seen: list[str] = []
     lock = threading.Lock()
 
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def note(statement: str) -> None:
         with lock:
             seen.append(" ".join(statement.split()))
 
+    if backend.name == "sqlite":
+
+        def trace(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.set_trace_callback(note)
+
+        event.listen(database.engine, "connect", trace)
+        database.dispose()  # every connection from now on is a new, traced one
+        yield seen
+        event.remove(database.engine, "connect", trace)
+        database.dispose()
+        return
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        note(statement)
+
     def begin(_conn: Any) -> None:
-        with lock:
-            seen.append("BEGIN")
+        note("BEGIN")
 
     event.listen(database.engine, "before_cursor_execute", record)
     event.listen(database.engine, "begin", begin)
@@ -41,12 +59,12 @@ def statements(database: Database) -> Iterator[list[str]]:
 
 
 def requests_of(seen: list[str]) -> list[list[str]]:
-    """Split the recorded statements at each BEGIN (SQLite's own BEGIN text is dropped)."""
+    """Split the recorded statements at each BEGIN; the ends of transactions are dropped."""
     out: list[list[str]] = []
     for s in seen:
-        if s == "BEGIN":
+        if s.startswith("BEGIN"):
             out.append([])
-        elif out and not s.startswith("BEGIN"):
+        elif out and s not in ("COMMIT", "ROLLBACK"):
             out[-1].append(s)
     return out
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from filmstack.schemas import Name
 from filmstack.server.accounts.models import ApiKey, Organization, User
-from filmstack.server.db import utcnow
+from filmstack.server.db import DriverQuery, utcnow
 from filmstack.server.errors import InvalidInput, NotFound, plain_message
 
 SCOPES = ("read", "write", "delete", "admin")
@@ -98,7 +98,7 @@ _KEYS = cast(Table, ApiKey.__table__)
 _USERS = cast(Table, User.__table__)
 _ORGS = cast(Table, Organization.__table__)
 # One Core query, compiled once: the key, its user and organization; a revoked key finds nothing.
-_AUTHENTICATE = (
+_AUTHENTICATE = DriverQuery(
     select(_KEYS.c.id, _KEYS.c.scopes, _USERS.c.id, _USERS.c.name, _ORGS.c.id, _ORGS.c.name)
     .join(_USERS, _KEYS.c.user_id == _USERS.c.id)
     .join(_ORGS, _USERS.c.organization_id == _ORGS.c.id)
@@ -108,7 +108,8 @@ _AUTHENTICATE = (
 
 def authenticate(db: Session | Connection, key: str) -> Principal | None:
     """Who the key belongs to, read in the caller's transaction; None for unknown or revoked."""
-    row = db.execute(_AUTHENTICATE, {"key_hash": hash_key(key)}).first()
+    connection = db if isinstance(db, Connection) else db.connection()
+    row = _AUTHENTICATE.first(connection, {"key_hash": hash_key(key)})
     if row is None:
         return None
     key_id, scopes, user_id, user_name, org_id, org_name = row
