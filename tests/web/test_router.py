@@ -1,5 +1,6 @@
 """The web router: the page at /, its assets, and GET /target-materials/{id}/stack.svg."""
 
+import inspect
 import re
 import xml.etree.ElementTree as ET
 from importlib import resources
@@ -123,8 +124,14 @@ def test_stack_svg_is_documented_and_routed_before_the_materials_routes() -> Non
     app = create_app()
     scope = {"type": "http", "method": "GET", "path": "/target-materials/5/stack.svg"}
     scope |= {"root_path": "", "headers": [], "query_string": b""}
-    first = next(route for route in app.router.routes if route.matches(scope)[0] != Match.NONE)
-    # FastAPI wraps an included router (newer versions) or copies its routes (older ones).
+    # The route index, tried first, must pick the drawing: not a materials route.
+    match, child = app.router.routes[0].matches(scope)
+    assert match == Match.FULL
+    assert inspect.unwrap(child["filmstack.route"].endpoint) is stack_svg
+    # And so does FastAPI's own routing behind it. It wraps an included router (newer
+    # versions) or copies its routes (older ones).
+    behind = app.router.routes[1:]
+    first = next(route for route in behind if route.matches(scope)[0] != Match.NONE)
     assert getattr(first, "original_router", None) is web_router or (
         getattr(first, "endpoint", None) is stack_svg
     )

@@ -29,6 +29,7 @@ from filmstack.server.materials.trash_router import router as trash_router
 from filmstack.server.middleware import RequestChecksMiddleware, RequestContextMiddleware
 from filmstack.server.openapi import install_openapi
 from filmstack.server.protocol import HeaderTimeoutProtocol
+from filmstack.server.routing import install_route_index
 from filmstack.server.samples.router import router as samples_router
 from filmstack.server.web.router import router as web_router
 
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             return JSONResponse({"status": "ok", "database": db.engine.dialect.name})
         return down
 
+    install_route_index(app)  # last: it indexes the routes added so far
     return app
 
 
