@@ -32,7 +32,7 @@ from filmstack.server.config import Settings
 from filmstack.server.db import Database
 from filmstack.server.errors import AppError, Forbidden, PreconditionFailed, Unauthorized
 from filmstack.server.materials.models import TargetMaterial
-from filmstack.server.materials.service import get_material
+from filmstack.server.materials.service import get_material, read_material
 from filmstack.server.middleware import require_json_body
 from filmstack.server.validation import MaterialPathId
 
@@ -316,9 +316,13 @@ IfMatch = Annotated[
 ]
 
 
-def etag(material: TargetMaterial) -> str:
+def etag_of(material_id: int, revision: int) -> str:
     """A strong ETag naming the material and its revision: `"<id>-<revision>"`."""
-    return f'"{material.id}-{material.revision}"'
+    return f'"{material_id}-{revision}"'
+
+
+def etag(material: TargetMaterial) -> str:
+    return etag_of(material.id, material.revision)
 
 
 def check_if_match(material: TargetMaterial, if_match: str | None) -> None:
@@ -381,7 +385,7 @@ class PendingMaterial:
 
     def load(self) -> TargetMaterial:
         if not self.for_update:
-            return get_material(self.session, self.principal, self.material_id)
+            return read_material(self.session, self.principal, self.material_id)
         return lock_material(
             self.session, self.principal, self.material_id, self.if_match, trashed=self.trashed
         )

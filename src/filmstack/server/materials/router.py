@@ -31,15 +31,22 @@ from filmstack.server.deps import (
     WritableMaterialDep,
     WriteKey,
     etag,
+    etag_of,
     get_database,
     lock_material,
 )
 from filmstack.server.epitaxy.service import parsed_stack
+from filmstack.server.errors import NotFound
 from filmstack.server.idempotency import IdempotencyDep
 from filmstack.server.materials import history, listing, service, trash
 from filmstack.server.materials.layers import stack_rows
 from filmstack.server.materials.models import TargetMaterial
-from filmstack.server.materials.serialize import layer_out, material_out, read_detail, read_layers
+from filmstack.server.materials.serialize import (
+    layer_out,
+    material_out,
+    read_layers,
+    read_one,
+)
 from filmstack.server.routing import SlashRouter
 from filmstack.server.validation import LayerPathId, MaterialPathId, RevisionPathId
 
@@ -191,9 +198,16 @@ def list_materials(
     response_model=MaterialDetail,
     responses={**NOT_FOUND, 200: {"headers": ETAG}},
 )
-def get_material(material: MaterialDep, session: SessionDep, response: Response) -> dict[str, Any]:
+def get_material(
+    target_material_id: MaterialPathId, principal: ReadKey, session: SessionDep, response: Response
+) -> dict[str, Any]:
     """Extension: one material with its layers nested, and its revision."""
-    return read_detail(session, tagged(material, response))
+    # One statement for the material and its layers (the most frequent read of all).
+    detail = read_one(session, principal.organization_id, target_material_id)
+    if detail is None:
+        raise NotFound(f"Target material {target_material_id} not found")
+    response.headers["ETag"] = etag_of(detail["sample_id"], detail["revision"])
+    return detail
 
 
 @router.patch("/{target_material_id}", response_model=Material, responses=WRITE)

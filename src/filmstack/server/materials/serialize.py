@@ -222,6 +222,46 @@ def read_detail(session: Session, material: TargetMaterial) -> dict[str, Any]:
     return detail_dict(material, layers, rows[0][0], rows[0][1])
 
 
+# GET one by id in one statement: the material, its owner's name and its note, then its layers
+# (one row of layer nulls for an empty stack). Only a live material of the organization.
+_READ_ONE = (
+    select(*MATERIAL_COLUMNS, _MATERIALS.c.created_at, _USERS.c.name, _NOTES.c.content)
+    .add_columns(*LAYER_COLUMNS)
+    .select_from(
+        _MATERIALS.outerjoin(_USERS, _USERS.c.id == _MATERIALS.c.user_id)
+        .outerjoin(_NOTES, _NOTES.c.id == _MATERIALS.c.detail_note_id)
+        .outerjoin(_LAYERS, _LAYERS.c.target_material_id == _MATERIALS.c.id)
+    )
+    .where(
+        _MATERIALS.c.id == bindparam("material_id"),
+        _MATERIALS.c.organization_id == bindparam("organization_id"),
+        _MATERIALS.c.deleted_at.is_(None),
+    )
+    .order_by(_LAYERS.c.position)
+)
+_ONE_MATERIAL_PLAN = row_plan(MATERIAL, 0)
+_ONE_EXTRA = len(MATERIAL)  # created_at, then the user's name, then the note
+_ONE_LAYER_PLAN = row_plan(LAYER, _ONE_EXTRA + 3)
+_ONE_LAYER_ID = _ONE_EXTRA + 3
+
+
+def read_one(session: Session, organization_id: int, material_id: int) -> dict[str, Any] | None:
+    """GET one by id: what read_detail answers, in one statement; None when not found."""
+    rows = session.execute(
+        _READ_ONE, {"material_id": material_id, "organization_id": organization_id}
+    ).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return {
+        **plan_out(_ONE_MATERIAL_PLAN, first),
+        "created_at": iso(first[_ONE_EXTRA]),
+        "user_name": first[_ONE_EXTRA + 1],
+        "detail_note_content": first[_ONE_EXTRA + 2],
+        "layers": [plan_out(_ONE_LAYER_PLAN, r) for r in rows if r[_ONE_LAYER_ID] is not None],
+    }
+
+
 def trash_out(
     material: TargetMaterial, detail: dict[str, Any], deleted_by_name: str | None
 ) -> dict[str, Any]:

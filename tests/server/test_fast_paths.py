@@ -1,0 +1,214 @@
+"""The request path's short cuts answer exactly as the long way round: the route index picks the
+route FastAPI would pick, the key check on SQLite's driver finds what SQLAlchemy finds (and fails
+as SQLAlchemy fails), and GET one in one statement is GET one."""
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from starlette.routing import Match
+
+from filmstack.server.accounts.service import authenticate, hash_key
+from filmstack.server.app import create_app
+from filmstack.server.config import Settings
+from filmstack.server.db import Database
+from filmstack.server.errors import is_busy
+from filmstack.server.materials.models import TargetMaterial
+from filmstack.server.materials.serialize import read_detail, read_one
+from filmstack.server.migrations import upgrade
+from filmstack.server.routing import RouteIndex
+from tests.conftest import Backend, Keys
+
+# ----------------------------------------------------------------------------- route index
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> RouteIndex:
+    tmp = tmp_path_factory.mktemp("index")
+    app = create_app(Settings(data_dir=tmp, database_url=f"sqlite:///{tmp / 'i.db'}"))
+    first = app.router.routes[0]
+    assert isinstance(first, RouteIndex), "the index must be tried before FastAPI's routes"
+    return first
+
+
+def chosen(index: RouteIndex, method: str, path: str) -> tuple[Match, str, set[str]]:
+    scope: dict[str, Any] = {"type": "http", "method": method, "path": path, "root_path": ""}
+    match, child = index.matches(scope)
+    route = child.get("filmstack.route")
+    return match, getattr(route, "path", ""), set(getattr(route, "methods", None) or ())
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "template"),
+    [
+        ("GET", "/target-materials/", "/target-materials/"),
+        ("GET", "/target-materials", "/target-materials"),
+        ("GET", "/target-materials/7", "/target-materials/{target_material_id:digits}"),
+        ("GET", "/target-materials/7/", "/target-materials/{target_material_id:digits}/"),
+        # Literal segments listed before a parameter win, as in FastAPI's own order.
+        ("POST", "/target-materials/layers", "/target-materials/layers"),
+        ("POST", "/target-materials/parse/", "/target-materials/parse/"),
+        (
+            "GET",
+            "/target-materials/7/stack.svg",
+            "/target-materials/{target_material_id}/stack.svg",
+        ),
+        (
+            "DELETE",
+            "/target-materials/7/layers/2",
+            "/target-materials/{target_material_id:digits}/layers/{layer_id:digits}",
+        ),
+        ("GET", "/physical_samples/abc", "/physical_samples/{physical_sample_id}"),
+        ("POST", "/trash/3/restore", "/trash/{target_material_id:digits}/restore"),
+        ("GET", "/healthz", "/healthz"),
+        ("GET", "/", "/"),
+    ],
+)
+def test_the_index_picks_the_route_fastapi_picks(
+    index: RouteIndex, method: str, path: str, template: str
+) -> None:
+    match, found, methods = chosen(index, method, path)
+    assert match is Match.FULL
+    assert found == template
+    assert method in methods
+
+
+def test_a_known_path_with_another_method_is_a_partial_match(index: RouteIndex) -> None:
+    # PUT matches no route: the first route of that path is kept for the 405 (and its Allow).
+    match, found, methods = chosen(index, "PUT", "/target-materials/7")
+    assert match is Match.PARTIAL
+    assert found == "/target-materials/{target_material_id:digits}"
+    assert "PUT" not in methods
+
+
+@pytest.mark.parametrize(
+    "path", ["/target-materials/abc", "/target-materials/7/nothing", "/nowhere", "/a/b/c/d/e"]
+)
+def test_what_the_index_does_not_know_falls_through(index: RouteIndex, path: str) -> None:
+    assert chosen(index, "GET", path)[0] is Match.NONE
+
+
+def test_answers_through_the_index_match_the_contract(
+    api: httpx.Client, keys: Keys, server: Any
+) -> None:
+    created = api.post(
+        "/target-materials/",
+        json={"sample": {"sample_name": "idx", "substrate": "SrTiO3"}, "layers": []},
+    )
+    assert created.status_code == 200
+    material_id = created.json()["sample_id"]
+    assert api.get(f"/target-materials/{material_id}").status_code == 200
+    not_allowed = api.put(f"/target-materials/{material_id}", json={})
+    assert not_allowed.status_code == 405
+    assert set(not_allowed.headers["Allow"].replace(" ", "").split(",")) == {
+        "GET",
+        "PATCH",
+        "DELETE",
+    }
+    assert api.get("/target-materials/abc").status_code == 404
+    assert api.get("/nowhere/at/all").status_code == 404
+
+
+# -------------------------------------------------------------------- key check on the driver
+
+
+def test_the_key_check_finds_what_sqlalchemy_finds(database: Database, keys: Keys) -> None:
+    with database.engine.connect() as conn, conn.begin():
+        principal = authenticate(conn, keys.writer)
+        assert principal is not None
+        row = conn.execute(
+            text(
+                "SELECT k.id, k.scopes, u.id, u.name, o.id, o.name FROM api_keys k "
+                "JOIN users u ON k.user_id = u.id JOIN organizations o ON u.organization_id = o.id "
+                "WHERE k.key_hash = :h"
+            ),
+            {"h": hash_key(keys.writer)},
+        ).one()
+        assert (
+            principal.key_id,
+            ",".join(sorted(principal.scopes)),
+            principal.user_id,
+            principal.user_name,
+            principal.organization_id,
+            principal.organization_name,
+        ) == (row[0], ",".join(sorted(row[1].split(","))), row[2], row[3], row[4], row[5])
+        assert principal.user_name == "alice" and principal.organization_name == "lab"
+        assert authenticate(conn, "fs_not_a_key") is None
+        conn.execute(text("UPDATE api_keys SET revoked_at = CURRENT_TIMESTAMP"))
+        assert authenticate(conn, keys.writer) is None  # in the same transaction, at once
+        conn.rollback()
+
+
+def test_a_driver_error_is_wrapped_as_sqlalchemy_wraps_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'broken.db'}"
+    upgrade(url)
+    db = Database(url)
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE api_keys"))
+        with (
+            db.engine.connect() as conn,
+            conn.begin(),
+            pytest.raises(OperationalError, match="no such table"),
+        ):
+            authenticate(conn, "fs_anything")
+    finally:
+        db.dispose()
+
+
+def test_a_locked_database_at_begin_is_busy_not_a_crash(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    upgrade(url)
+    db = Database(url, timeout_s=0.2)
+    outside = sqlite3.connect(tmp_path / "locked.db", isolation_level=None)
+    try:
+        outside.execute("BEGIN IMMEDIATE")
+        with pytest.raises(OperationalError) as raised, db.session(write=True) as session:
+            session.execute(text("SELECT 1"))
+        assert is_busy(raised.value)  # answered 503 with Retry-After, see test_db_stall
+        outside.execute("ROLLBACK")
+        with db.session(write=True) as session:  # and the writers' turn was given back
+            assert session.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        outside.close()
+        db.dispose()
+
+
+# ------------------------------------------------------------------------ GET one, one query
+
+
+@pytest.mark.parametrize("layers", [0, 1, 3])
+@pytest.mark.parametrize("note", [None, "grown at 700 °C"])
+def test_get_one_in_one_statement_is_read_detail(
+    api: httpx.Client, database: Database, backend: Backend, layers: int, note: str | None
+) -> None:
+    sample: dict[str, Any] = {"sample_name": "one", "substrate": "SrTiO3"}
+    if note is not None:
+        sample["detail_note_content"] = note
+    body = {
+        "sample": sample,
+        "layers": [
+            {"layer_id": i + 1, "composition_string": f, "thickness_nm": 5.0 * (i + 1)}
+            for i, f in enumerate(["SrTiO3", "BaTiO3", "LaAlO3"][:layers])
+        ],
+    }
+    created = api.post("/target-materials/", json=body)
+    assert created.status_code == 200, created.text
+    material_id = created.json()["sample_id"]
+    with database.session(write=False) as session:
+        material = session.get(TargetMaterial, material_id)
+        assert material is not None
+        expected = read_detail(session, material)
+        one = read_one(session, material.organization_id, material_id)
+        assert one == expected
+        assert read_one(session, material.organization_id + 1000, material_id) is None
+    answered = api.get(f"/target-materials/{material_id}")
+    assert answered.json()["layers"] == expected["layers"]
+    assert answered.json()["detail_note_content"] == note
+    assert answered.headers["ETag"] == f'"{material_id}-1"'
+    assert api.delete(f"/target-materials/{material_id}").status_code in (200, 204)
+    assert api.get(f"/target-materials/{material_id}").status_code == 404  # trashed
