@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from pymatgen.core import composition  # type: ignore[import-untyped]
 
-from filmstack.chemistry import ChemistryError, parse_formula, parse_stack
+from filmstack.chemistry import ChemistryError, formulas, parse_formula, parse_stack
 
 WORST_INPUTS = [
     "B" * 10_000,  # 10 kB of valid-looking symbols
@@ -45,6 +45,21 @@ class _Untouchable:
 @pytest.fixture
 def pymatgen_forbidden(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(composition, "Composition", _Untouchable)
+    formulas._parse_known.cache_clear()  # a formula parsed before would not reach the engine
+
+
+def test_a_formula_is_parsed_once_and_every_caller_gets_its_own_dict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    formulas._parse_known.cache_clear()
+    first = parse_formula("SrTiO3")
+    first.element_dict["Sr"] = 99  # a caller changing its copy changes nobody else's
+    monkeypatch.setattr(composition, "Composition", _Untouchable)
+    again = parse_formula("SrTiO3")  # from the cache: the engine is not asked again
+    assert again.element_dict == {"Sr": 1, "Ti": 1, "O": 3}
+    assert again.element_dict is not first.element_dict
+    with pytest.raises(AssertionError, match="pymatgen was called"):
+        parse_formula("BaTiO3")  # not parsed before: it reaches the engine
 
 
 @pytest.mark.parametrize("text", WORST_INPUTS, ids=lambda t: repr(t[:24]))

@@ -11,7 +11,8 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from numbers import Real
 
 from .aliases import resolve_alias
@@ -51,6 +52,17 @@ class Formula:
 
 def parse_formula(text: str) -> Formula:
     """Validate a formula or lab abbreviation and compute its ``element_dict``."""
+    if not isinstance(text, str):
+        raise ChemistryError(f"a formula must be text, not {type(text).__name__}")
+    formula = _parse_known(text)
+    # Each caller gets a dict of its own: the one the cache holds is never handed out.
+    return replace(formula, element_dict=dict(formula.element_dict))
+
+
+@lru_cache(maxsize=4096)
+def _parse_known(text: str) -> Formula:
+    """A lab writes the same few dozen formulas again and again: each is parsed (with pymatgen)
+    once. Errors are not cached, so a bad formula is checked anew each time."""
     formula, _ = _parse(text)
     return formula
 

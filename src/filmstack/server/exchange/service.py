@@ -1,10 +1,10 @@
 """Exchange with other tools: .eln export and import, NOMAD archives. Flushes, never commits."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from filmstack.epitaxy import LatticeIndex
@@ -20,6 +20,8 @@ from filmstack.server.materials.models import TargetMaterial
 from filmstack.server.samples import service as samples
 from filmstack.server.validation import check_lengths
 from filmstack.server.web.svg import render_stack
+
+_MATERIALS = cast(Table, TargetMaterial.__table__)
 
 LAYER_KEYS = ("layer_id", "composition_string", "element_dict", "orientation", "mp_id")
 
@@ -197,12 +199,17 @@ def import_eln(
             material = materials.create_material(session, principal, body, settings)
         except InvalidInput as exc:
             raise _within(exc, loc) from None
-        material.created_at = _timestamp(record.get("created_at"), [*loc, "created_at"]) or (
-            material.created_at
-        )
-        material.last_updated = _timestamp(record.get("last_updated"), [*loc, "last_updated"]) or (
-            material.last_updated
-        )
+        # The file's own timestamps, when it has them (create_material wrote the row: a Core
+        # write, so they are set with one too).
+        stamps = {
+            name: value
+            for name in ("created_at", "last_updated")
+            if (value := _timestamp(record.get(name), [*loc, name])) is not None
+        }
+        if stamps:
+            session.execute(
+                update(_MATERIALS).where(_MATERIALS.c.id == material.id).values(**stamps)
+            )
         if isinstance(record.get("id"), int):
             created[record["id"]] = material.id
         out_materials.append({"dataset": dataset_id, "sample_id": material.id})

@@ -4,9 +4,10 @@ Every change goes through `_changed()`, which bumps the revision and writes the 
 in the same transaction; a write that changes nothing leaves both as they were.
 """
 
+from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, bindparam, func, select
+from sqlalchemy import Select, Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from filmstack._version import __version__
@@ -33,6 +34,7 @@ from filmstack.server.materials.layers import (
     write_stack,
 )
 from filmstack.server.materials.models import DetailNote, Layer, TargetMaterial
+from filmstack.server.materials.names import fold_name
 from filmstack.server.materials.serialize import (
     detail_dict,
     iso,
@@ -99,7 +101,8 @@ def get_material(
     return material
 
 
-_READ_MATERIAL = select(cast(Table, TargetMaterial.__table__)).where(
+_MATERIALS = cast(Table, TargetMaterial.__table__)
+_READ_MATERIAL = select(_MATERIALS).where(
     TargetMaterial.id == bindparam("material_id"),
     TargetMaterial.organization_id == bindparam("organization_id"),
     TargetMaterial.deleted_at.is_(None),
@@ -180,6 +183,9 @@ def _metadata(
     )
 
 
+_INSERT_MATERIAL = insert(_MATERIALS).returning(_MATERIALS.c.id)
+
+
 def create_material(
     session: Session, principal: Principal, body: MaterialCreate, settings: Settings
 ) -> TargetMaterial:
@@ -195,21 +201,29 @@ def create_material(
     metadata = moved or {}
     note = body.sample.detail_note_content
     now = utcnow()
-    material = TargetMaterial(
-        created_at=now,
-        last_updated=now,
-        organization_id=principal.organization_id,
-        user_id=principal.user_id,
-        sample_name=body.sample.sample_name,
-        substrate=body.sample.substrate,
-        sample_metadata=metadata,
+    columns: dict[str, Any] = {
+        "created_at": now,
+        "last_updated": now,
+        "organization_id": principal.organization_id,
+        "user_id": principal.user_id,
+        "sample_name": body.sample.sample_name,
+        "name_folded": fold_name(body.sample.sample_name),
+        "substrate": body.sample.substrate,
+        "sample_metadata": metadata,
+        "substrate_orientation": None,
+        "substrate_miscut_deg": None,
+        "substrate_miscut_toward": None,
         **substrate,
-        version=__version__,
-        revision=1,
-        detail_note_id=set_detail_note(session, principal.organization_id, None, note),
-    )
-    session.add(material)
-    session.flush()
+        "version": __version__,
+        "revision": 1,
+        "detail_note_id": set_detail_note(session, principal.organization_id, None, note),
+        "deleted_at": None,
+        "deleted_by": None,
+    }
+    # A Core insert: the ORM's unit of work cost a sixth of a create to write this one row.
+    # What the request reads of the new material is exactly these columns and its id.
+    columns["id"] = session.execute(_INSERT_MATERIAL, columns).scalar_one()
+    material = cast(TargetMaterial, SimpleNamespace(**columns))
     write_stack(session, material, rows, replace=False)
     layers = read_layers(session, material.id) if rows else []
     snapshot = detail_dict(material, layers, principal.user_name, note)
