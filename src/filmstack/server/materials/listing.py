@@ -4,10 +4,20 @@ import base64
 import binascii
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Integer, Select, column, exists, literal_column, select, table
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import (
+    Integer,
+    Select,
+    Table,
+    bindparam,
+    column,
+    exists,
+    literal_column,
+    select,
+    table,
+)
+from sqlalchemy.orm import Session
 
 from filmstack.chemistry.elements import ELEMENT_SYMBOLS
 from filmstack.server.accounts.models import User
@@ -64,6 +74,12 @@ def _escape_like(text: str) -> str:
 
 _FTS = table(FTS_TABLE, column("rowid", Integer))
 _FTS_MATCH = literal_column(FTS_TABLE).op("MATCH")
+# Core tables: these statements select values, with nothing for the ORM to track.
+_MATERIALS = cast(Table, TargetMaterial.__table__)
+_LAYERS = cast(Table, Layer.__table__)
+_ELEMENTS = cast(Table, MaterialElement.__table__)
+_USERS = cast(Table, User.__table__)
+_NOTES = cast(Table, DetailNote.__table__)
 
 
 def _filtered_ids(filters: Filters, dialect: str, after: int | None = None) -> Select[int]:
@@ -74,7 +90,7 @@ def _filtered_ids(filters: Filters, dialect: str, after: int | None = None) -> S
     SQLite a name search of three characters or more walks the FTS5 trigram index the same way,
     in rowid order; on PostgreSQL the planner chooses between the pg_trgm index and the id order.
     """
-    m = TargetMaterial
+    m = _MATERIALS.c
     term = fold_name(filters.name) if filters.name else ""
     use_fts = dialect == "sqlite" and len(term) >= MIN_INDEXED and not filters.elements
     key: Any
@@ -82,7 +98,7 @@ def _filtered_ids(filters: Filters, dialect: str, after: int | None = None) -> S
         key = _FTS.c.rowid
         query = (
             select(key)
-            .join(m, m.id == key)
+            .join(_MATERIALS, m.id == key)
             .where(
                 _FTS_MATCH(fts_phrase(term)),
                 m.organization_id == filters.organization_id,
@@ -91,18 +107,18 @@ def _filtered_ids(filters: Filters, dialect: str, after: int | None = None) -> S
         )
     elif filters.elements:
         first, *rest = filters.elements
-        e0 = aliased(MaterialElement)
-        key = e0.target_material_id
+        e0 = _ELEMENTS.alias("e0")
+        key = e0.c.target_material_id
         query = select(key).where(
-            e0.organization_id == filters.organization_id, e0.element == first
+            e0.c.organization_id == filters.organization_id, e0.c.element == first
         )
-        for symbol in rest:
-            other = aliased(MaterialElement)
+        for n, symbol in enumerate(rest, start=1):
+            other = _ELEMENTS.alias(f"e{n}")
             query = query.where(
-                exists().where(other.target_material_id == key, other.element == symbol)
+                exists().where(other.c.target_material_id == key, other.c.element == symbol)
             )
         if filters.substrate is not None or filters.name:
-            query = query.join(m, m.id == key)
+            query = query.join(_MATERIALS, m.id == key)
     else:
         # Trashed materials have no element index entries, so only this path filters them.
         key = m.id
@@ -118,25 +134,25 @@ def _filtered_ids(filters: Filters, dialect: str, after: int | None = None) -> S
     return query.order_by(key)
 
 
-def _rows_query(material_ids: Select[int] | list[int]) -> Select[*tuple[Any, ...]]:
-    m = TargetMaterial
-    query = (
-        select(*ROW_COLUMNS)
-        .join(User, User.id == m.user_id)
-        .outerjoin(DetailNote, DetailNote.id == m.detail_note_id)
-        .outerjoin(Layer, Layer.target_material_id == m.id)
-        .order_by(m.id, Layer.position)
+# The rows of the listed materials, built once: a page binds its ids (one list parameter).
+_ROWS = (
+    select(*ROW_COLUMNS)
+    .select_from(
+        _MATERIALS.join(_USERS, _USERS.c.id == _MATERIALS.c.user_id)
+        .outerjoin(_NOTES, _NOTES.c.id == _MATERIALS.c.detail_note_id)
+        .outerjoin(_LAYERS, _LAYERS.c.target_material_id == _MATERIALS.c.id)
     )
-    if isinstance(material_ids, list):
-        return query.where(m.id.in_(material_ids))
-    return query.where(m.id.in_(material_ids.scalar_subquery()))
+    .order_by(_MATERIALS.c.id, _LAYERS.c.position)
+)
+_ROWS_OF = _ROWS.where(_MATERIALS.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def stream_all(db: Database, filters: Filters, batch: int = 1000) -> Iterator[bytes]:
     """The whole array, read from a server-side cursor: memory does not grow with the rows."""
     with db.session(write=False) as session:
+        ids = _filtered_ids(filters, db.engine.dialect.name).scalar_subquery()
         result = session.execute(
-            _rows_query(_filtered_ids(filters, db.engine.dialect.name)),
+            _ROWS.where(_MATERIALS.c.id.in_(ids)),
             execution_options={"stream_results": True, "yield_per": batch},
         )
         yield b"["
@@ -162,17 +178,17 @@ def page(
     """
     dialect = session.get_bind().dialect.name
     ids_query = _filtered_ids(filters, dialect, None if cursor is None else decode_cursor(cursor))
-    ids = list(session.scalars(ids_query.limit(limit + 1)))
+    ids = list(session.scalars(ids_query.limit(limit + 1)).all())
     more = len(ids) > limit
     ids = ids[:limit]
     if not ids:
         return b"[]", None
-    rows = list(session.execute(_rows_query(ids).limit(max_rows + 1)))
+    rows = session.execute(_ROWS_OF.limit(max_rows + 1), {"ids": ids}).all()
     if len(rows) > max_rows:
         cut = rows[max_rows][0]  # the material the budget ran out in: it goes to the next page
         rows = [r for r in rows if r[0] < cut]
         if not rows:  # one material larger than the budget: it is served whole, alone
-            rows = list(session.execute(_rows_query(ids[:1])))
+            rows = list(session.execute(_ROWS_OF, {"ids": ids[:1]}))
         ids = ids[: ids.index(rows[-1][0]) + 1]
         more = True
     body = b"[" + b",".join(row_json(r) for r in rows) + b"]"
