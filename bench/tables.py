@@ -20,6 +20,7 @@ OPS = [
     "element=Ti (100)",
     "name common (100)",
     "name rare (100)",
+    "name rare, same answer (100)",
     "name unique (100)",
 ]
 
