@@ -113,7 +113,8 @@ def read_material(session: Session, principal: Principal, material_id: int) -> T
     """get_material for a read: the row through Core, without the ORM's identity bookkeeping.
 
     A Core row reads like the ORM object, every column under its attribute name and type, and
-    that is all a read uses of it (no relationships, no changes): a third of GET one's cost.
+    that is all a read uses of it (no relationships, no changes). GET one itself reads the
+    material with its layers in one statement (serialize.read_one).
     """
     if not 1 <= material_id <= MAX_INT64:
         raise NotFound(f"Target material {material_id} not found")
