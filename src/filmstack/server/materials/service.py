@@ -102,10 +102,12 @@ def get_material(
 
 
 _MATERIALS = cast(Table, TargetMaterial.__table__)
+# Table columns throughout: an ORM attribute in the WHERE clause would send the statement
+# through the ORM's execution path after all.
 _READ_MATERIAL = select(_MATERIALS).where(
-    TargetMaterial.id == bindparam("material_id"),
-    TargetMaterial.organization_id == bindparam("organization_id"),
-    TargetMaterial.deleted_at.is_(None),
+    _MATERIALS.c.id == bindparam("material_id"),
+    _MATERIALS.c.organization_id == bindparam("organization_id"),
+    _MATERIALS.c.deleted_at.is_(None),
 )
 
 
