@@ -206,3 +206,31 @@ def test_bad_chemistry_is_422_while_another_process_holds_the_write_lock(
     assert problems["replace"] == ["body", 0, "composition_string"]
     assert problems["add"] == ["body", "composition_string"]
     assert api.get(f"/target-materials/{mid}").json()["revision"] == 1  # nothing written
+
+
+def test_a_write_that_finds_the_lock_taken_waits_off_the_event_loop(
+    sqlite_serve: tuple[ServeProcess, httpx.Client], tmp_path: Path
+) -> None:
+    """A write runs in the event loop only when SQLite's write lock is free at once. While
+    another process holds it, the write waits in a worker thread: the server goes on answering,
+    and the write succeeds once the lock is given back within the database timeout."""
+    _, api = sqlite_serve
+    assert api.post("/target-materials/", json=MATERIAL).status_code == 200
+    locker = sqlite3.connect(tmp_path / "filmstack.db", isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(api.post, "/target-materials/", json=MATERIAL)
+            time.sleep(0.2)  # the write has reached the server and is waiting for the lock
+            health = api.get("/healthz")
+            listed = api.get("/target-materials/")
+            still_waiting = not waiting.done()
+            locker.execute("ROLLBACK")
+            written = waiting.result(timeout=BOUND)
+    finally:
+        locker.close()
+    assert health.status_code == 200 and listed.status_code == 200
+    assert len(listed.json()) == 1
+    assert still_waiting  # it waited for the lock while the server answered the others
+    assert written.status_code == 200, written.text
+    assert len(api.get("/target-materials/").json()) == 2

@@ -3,6 +3,7 @@ route FastAPI would pick, the key check on SQLite's driver finds what SQLAlchemy
 as SQLAlchemy fails), and GET one in one statement is GET one."""
 
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +16,13 @@ from starlette.routing import Match
 from filmstack.server.accounts.service import authenticate, hash_key
 from filmstack.server.app import create_app
 from filmstack.server.config import Settings
-from filmstack.server.db import Database
+from filmstack.server.db import Database, WriteLockBusy
 from filmstack.server.errors import is_busy
 from filmstack.server.materials.models import TargetMaterial
 from filmstack.server.materials.serialize import read_detail, read_one
 from filmstack.server.migrations import upgrade
 from filmstack.server.routing import RouteIndex
-from tests.conftest import Backend, Keys
+from tests.conftest import Backend, Keys, ServerThread
 
 # ----------------------------------------------------------------------------- route index
 
@@ -212,3 +213,62 @@ def test_get_one_in_one_statement_is_read_detail(
     assert answered.headers["ETag"] == f'"{material_id}-1"'
     assert api.delete(f"/target-materials/{material_id}").status_code in (200, 204)
     assert api.get(f"/target-materials/{material_id}").status_code == 404  # trashed
+
+
+# -------------------------------------------------------------------- writes in the event loop
+
+
+def test_a_sqlite_write_runs_in_the_event_loop_on_its_kept_connection(
+    server: ServerThread, api: httpx.Client, database: Database, backend: Backend
+) -> None:
+    if backend.name != "sqlite":
+        pytest.skip("SQLite only: on PostgreSQL every request runs in a worker thread")
+    assert api.get("/target-materials/").status_code == 200  # the loop's connection exists
+    seen: list[tuple[str, str]] = []
+    drivers = [c.connection.driver_connection for c in database._kept.values()]
+    for driver in drivers:
+        driver.set_trace_callback(lambda sql: seen.append((threading.current_thread().name, sql)))
+    try:
+        body = {"sample": {"sample_name": "loop", "substrate": "Si"}, "layers": [{"layer_id": 1}]}
+        created = api.post("/target-materials/", json=body)
+    finally:
+        for driver in drivers:
+            driver.set_trace_callback(None)
+    assert created.status_code == 200, created.text
+    inserts = [name for name, sql in seen if sql.startswith("INSERT INTO target_materials")]
+    assert inserts and set(inserts) == {server.thread.name}
+    assert [sql for _, sql in seen if sql.startswith("BEGIN")] == ["BEGIN IMMEDIATE"]
+
+
+def test_writes_in_the_loop_leave_checkpoints_to_a_worker_thread(tmp_path: Path) -> None:
+    """The loop's connection never checkpoints (a checkpoint syncs the disk); a worker thread
+    does, so the write-ahead log stays bounded however many writes the loop makes."""
+    db = Database(f"sqlite:///{tmp_path / 'wal.db'}")
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(text("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB)"))
+        kept = db.thread_connection()
+        insert = text("INSERT INTO blobs (data) VALUES (randomblob(8000))")
+
+        def write() -> None:
+            with kept.begin():
+                kept.execute(insert)
+
+        for _ in range(1500):  # about 24 MB of log without checkpoints
+            try:
+                db.write_in_loop(kept, write)
+            except WriteLockBusy:  # the checkpoint holds the turn: write as a worker would
+                with db.session(write=True) as session:
+                    session.execute(insert)
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM blobs").scalar() == 1500
+        assert kept.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+        for thread in threading.enumerate():
+            if thread.name == "filmstack-checkpoint":
+                thread.join(10)
+        wal = tmp_path / "wal.db-wal"
+        assert wal.stat().st_size < 12_000_000, wal.stat().st_size
+        kept.rollback()
+        assert kept.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000  # given back
+    finally:
+        db.dispose()

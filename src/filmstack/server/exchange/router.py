@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Query, Request, Response
 from starlette.datastructures import UploadFile
 
-from filmstack.server.deps import ReadKey, SessionDep, SettingsDep, WriteKey, long_read
+from filmstack.server.deps import ReadKey, SessionDep, SettingsDep, WriteKey, long_running
 from filmstack.server.errors import InvalidInput
 from filmstack.server.exchange import service
 from filmstack.server.materials.service import get_material
@@ -67,7 +67,7 @@ def _ids(values: list[str] | None) -> list[int] | None:
 
 
 @router.get("/target-materials/{target_material_id}/export", responses=ELN_RESPONSE)
-@long_read
+@long_running
 def export_material(
     target_material_id: MaterialPathId,
     request: Request,
@@ -93,7 +93,7 @@ def export_material(
 
 
 @router.get("/export", responses=ELN_RESPONSE)
-@long_read
+@long_running
 def export_many(
     request: Request,
     principal: ReadKey,
@@ -156,6 +156,7 @@ async def eln_upload(request: Request) -> bytes:
         }
     },
 )
+@long_running
 def import_eln(
     data: Annotated[bytes, Depends(eln_upload)],
     principal: WriteKey,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from filmstack.schemas import MAX_INT32
 from filmstack.server.accounts.models import User
-from filmstack.server.db import utcnow
+from filmstack.server.db import DriverWrite, utcnow
 from filmstack.server.errors import InvalidInput, NotFound
 from filmstack.server.materials.models import MaterialHistory, TargetMaterial
 from filmstack.server.materials.serialize import LAYER_CHANGEABLE, MATERIAL_CHANGEABLE, iso
@@ -83,7 +83,7 @@ def same_content(before: Snapshot, after: Snapshot) -> bool:
 
 
 _HISTORY = cast(Table, MaterialHistory.__table__)
-_INSERT = insert(_HISTORY)  # a Core insert: the ORM would track an object nobody reads back
+_INSERT = DriverWrite(insert(_HISTORY))  # Core: the ORM would track an object nobody reads back
 
 
 def record(
@@ -97,8 +97,8 @@ def record(
 ) -> None:
     """Add one entry at the material's current revision; the caller has bumped it if needed."""
     assert action in ACTIONS, action
-    session.execute(
-        _INSERT,
+    _INSERT.run(
+        session,
         {
             "target_material_id": material.id,
             "organization_id": material.organization_id,

@@ -18,6 +18,7 @@ from filmstack.chemistry import (
 from filmstack.epitaxy import check_relationship, make_lattice
 from filmstack.schemas import LayerFields, LayerIn
 from filmstack.server.config import Settings
+from filmstack.server.db import DriverWrite
 from filmstack.server.errors import InvalidInput, problem
 from filmstack.server.materials.models import Layer, MaterialElement, TargetMaterial
 from filmstack.server.materials.serialize import LAYER_CHANGEABLE
@@ -165,6 +166,8 @@ def stack_rows(
 LAYERS = cast(Table, Layer.__table__)
 ELEMENTS = cast(Table, MaterialElement.__table__)
 STACK_COLUMNS = tuple(c.name for c in LAYERS.c if c.name not in ("id", "target_material_id"))
+_INSERT_LAYERS = DriverWrite(insert(LAYERS))
+_INSERT_ELEMENTS = DriverWrite(insert(ELEMENTS))
 
 
 def write_stack(
@@ -174,8 +177,8 @@ def write_stack(
     if replace:
         session.execute(delete(LAYERS).where(LAYERS.c.target_material_id == material.id))
     if rows:
-        session.execute(
-            insert(LAYERS),
+        _INSERT_LAYERS.run(
+            session,
             [
                 {"target_material_id": material.id, **{c: row.get(c) for c in STACK_COLUMNS}}
                 for row in rows
@@ -207,8 +210,8 @@ def _write_elements(
     if replace:
         session.execute(delete(ELEMENTS).where(ELEMENTS.c.target_material_id == material.id))
     if elements:
-        session.execute(
-            insert(ELEMENTS),
+        _INSERT_ELEMENTS.run(
+            session,
             [
                 {
                     "target_material_id": material.id,

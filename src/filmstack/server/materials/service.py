@@ -21,7 +21,7 @@ from filmstack.schemas import (
 )
 from filmstack.server.accounts.service import Principal
 from filmstack.server.config import Settings
-from filmstack.server.db import utcnow
+from filmstack.server.db import DriverWrite, utcnow
 from filmstack.server.epitaxy.service import fill_unit_cells, substrate_columns
 from filmstack.server.errors import Conflict, InvalidInput, NotFound
 from filmstack.server.materials import history
@@ -186,7 +186,7 @@ def _metadata(
     )
 
 
-_INSERT_MATERIAL = insert(_MATERIALS).returning(_MATERIALS.c.id)
+_INSERT_MATERIAL = DriverWrite(insert(_MATERIALS).returning(_MATERIALS.c.id))
 
 
 def create_material(
@@ -225,7 +225,7 @@ def create_material(
     }
     # A Core insert: the ORM's unit of work cost a sixth of a create to write this one row.
     # What the request reads of the new material is exactly these columns and its id.
-    columns["id"] = session.execute(_INSERT_MATERIAL, columns).scalar_one()
+    columns["id"] = _INSERT_MATERIAL.run(session, columns)[0]
     material = cast(TargetMaterial, SimpleNamespace(**columns))
     write_stack(session, material, rows, replace=False)
     layers = read_layers(session, material.id) if rows else []
