@@ -22,11 +22,10 @@ from filmstack.server.docs import install_docs
 from filmstack.server.epitaxy.router import router as epitaxy_router
 from filmstack.server.errors import install_error_handlers
 from filmstack.server.exchange.router import router as exchange_router
-from filmstack.server.limits import BodyLimitMiddleware
 from filmstack.server.maintenance import housekeeping
 from filmstack.server.materials.router import router as materials_router
 from filmstack.server.materials.trash_router import router as trash_router
-from filmstack.server.middleware import RequestChecksMiddleware, RequestContextMiddleware
+from filmstack.server.middleware import RequestMiddleware
 from filmstack.server.openapi import install_openapi
 from filmstack.server.protocol import HeaderTimeoutProtocol
 from filmstack.server.routing import install_route_index
@@ -79,14 +78,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.auth_throttle = FailureThrottle(
         settings.auth_failure_limit, settings.auth_failure_window_s
     )
-    # Outermost last: ids and the access log wrap everything, the body checks sit inside.
-    app.add_middleware(RequestChecksMiddleware, body_timeout_s=settings.body_timeout_s)
     app.add_middleware(
-        BodyLimitMiddleware,
+        RequestMiddleware,
+        body_timeout_s=settings.body_timeout_s,
         max_bytes=settings.max_body_bytes,
         paths={"/import": settings.max_import_bytes},
     )
-    app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
     install_openapi(app)
     install_docs(app)

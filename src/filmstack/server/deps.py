@@ -49,10 +49,15 @@ def get_database(request: Request) -> Database:
     return db
 
 
-async def get_settings(request: Request) -> Settings:
-    # Async, like every dependency that does no I/O: FastAPI runs a sync one in a worker thread.
+def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+async def get_settings(request: Request) -> Settings:
+    # Async, like every dependency that does no I/O: FastAPI runs a sync one in a worker thread.
+    # A RequestRoute does not solve it but reads the settings itself (settings_of).
+    return settings_of(request)
 
 
 class PendingKey:
@@ -97,13 +102,13 @@ def _check_key_first(session: Session, _tx: SessionTransaction, connection: Conn
         pending.check(connection)
 
 
-async def get_session(request: Request) -> Session:
+def new_session(request: Request) -> Session:
     """The request's session: no connection until first used; RequestRoute ends it.
 
-    A plain coroutine, not a generator (FastAPI wraps those in an exit stack, about 20 µs a
-    request): nothing can begin the session's transaction but the endpoint, in RequestRoute,
-    which always commits or rolls back and closes it. A request refused before its endpoint
-    ran leaves a session that never held a connection.
+    RequestRoute makes it itself, as it runs the endpoint, rather than have FastAPI solve a
+    dependency for it (each costs about 30 µs a request, more than making the session):
+    nothing can begin the session's transaction but the endpoint, in RequestRoute, which
+    always commits or rolls back and closes it.
     """
     db = get_database(request)
     if request.method in _READ_METHODS:
@@ -116,6 +121,12 @@ async def get_session(request: Request) -> Session:
     if db.engine.dialect.name == "sqlite":
         session.info[IN_EVENT_LOOP] = db
     return session
+
+
+async def get_session(request: Request) -> Session:
+    """The session as a FastAPI dependency: what `SessionDep` names. A RequestRoute does not
+    solve it but makes the session itself (new_session)."""
+    return new_session(request)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -200,7 +211,7 @@ def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
                 session.connection()  # reads: key first, before anything else runs
             for name, value in kwargs.items():
                 if isinstance(value, PendingMaterial):
-                    kwargs[name] = value.load()
+                    kwargs[name] = value.load(session)
             result = endpoint(*args, **kwargs)
             if pending is not None:
                 pending.resolve()  # never answer without having checked the key
@@ -260,28 +271,69 @@ def _in_worker_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     """
     work = _one_transaction(endpoint)
     may_run_inline = not getattr(endpoint, "filmstack_long_running", False)
+    signature, made, request_name, hidden = _made_here(endpoint)
 
     @functools.wraps(endpoint)
-    async def run(*args: Any, **kwargs: Any) -> Any:
+    async def run(**kwargs: Any) -> Any:
+        request = kwargs.pop(request_name) if hidden else kwargs[request_name]
+        for name, make in made.items():
+            kwargs[name] = make(request)
         session = next((v for v in kwargs.values() if isinstance(v, Session)), None)
         if session is None:
-            return await run_in_threadpool(work, *args, **kwargs)
+            return await run_in_threadpool(work, **kwargs)
         database: Database | None = session.info.get(IN_EVENT_LOOP)
         if may_run_inline and database is not None:
             if not _is_write(session):
                 session.bind = database.thread_connection()
-                return work(*args, **kwargs)
+                return work(**kwargs)
             bind, connection = session.bind, database.thread_connection()
             session.bind = connection
             try:
-                return database.write_in_loop(connection, functools.partial(work, *args, **kwargs))
+                return database.write_in_loop(connection, functools.partial(work, **kwargs))
             except WriteLockBusy:
                 session.bind = bind  # nothing ran: wait for the lock in a worker thread
         gate: asyncio.Semaphore | None = session.info.get(WRITE_GATE)
         async with gate if gate is not None else contextlib.nullcontext():
-            return await run_in_threadpool(work, *args, **kwargs)
+            return await run_in_threadpool(work, **kwargs)
 
+    run.__signature__ = signature  # type: ignore[attr-defined]
     return run
+
+
+_REQUEST = "filmstack_request"
+
+
+def _made_here(
+    endpoint: Callable[..., Any],
+) -> tuple[inspect.Signature, dict[str, Callable[[Request], Any]], str, bool]:
+    """What FastAPI is to solve of an endpoint, and what its RequestRoute makes itself.
+
+    The session and the settings are made from the request as the endpoint runs: the endpoint's
+    signature as FastAPI sees it leaves them out, and takes the Request (FastAPI hands that
+    over without solving anything) under a hidden name if the endpoint does not take it.
+    """
+    hints = get_type_hints(endpoint, include_extras=True)
+    signature = inspect.signature(endpoint)
+    made: dict[str, Callable[[Request], Any]] = {}
+    materials = False
+    for name, hint in hints.items():
+        for meta in getattr(hint, "__metadata__", ()):
+            dependency = getattr(meta, "dependency", None)
+            if dependency is get_session:
+                made[name] = new_session
+            elif dependency is get_settings:
+                made[name] = settings_of
+            elif getattr(dependency, "filmstack_material", False):
+                materials = True
+    if materials and not any(make is new_session for make in made.values()):
+        raise TypeError(f"{endpoint.__name__}: a material dependency needs a session to load in")
+    kept = [p for p in signature.parameters.values() if p.name not in made]
+    request_name = next((p.name for p in kept if hints.get(p.name) is Request), None)
+    hidden = request_name is None
+    if request_name is None:
+        request_name = _REQUEST
+        kept.append(inspect.Parameter(_REQUEST, inspect.Parameter.KEYWORD_ONLY, annotation=Request))
+    return signature.replace(parameters=kept), made, request_name, hidden
 
 
 class RequestRoute(APIRoute):
@@ -376,11 +428,10 @@ class PendingMaterial:
     CPU), and a write's lock would be taken in it before the body had even been validated.
     """
 
-    __slots__ = ("for_update", "if_match", "material_id", "principal", "session", "trashed")
+    __slots__ = ("for_update", "if_match", "material_id", "principal", "trashed")
 
     def __init__(
         self,
-        session: Session,
         principal: Principal,
         material_id: int,
         *,
@@ -388,25 +439,27 @@ class PendingMaterial:
         if_match: str | None = None,
         trashed: bool = False,
     ) -> None:
-        self.session = session
         self.principal = principal
         self.material_id = material_id
         self.for_update = for_update
         self.if_match = if_match
         self.trashed = trashed
 
-    def load(self) -> TargetMaterial:
+    def load(self, session: Session) -> TargetMaterial:
+        """The material, in the request's session (which RequestRoute makes as the endpoint
+        runs, so that the dependency itself takes none)."""
         if not self.for_update:
-            return read_material(self.session, self.principal, self.material_id)
+            return read_material(session, self.principal, self.material_id)
         return lock_material(
-            self.session, self.principal, self.material_id, self.if_match, trashed=self.trashed
+            session, self.principal, self.material_id, self.if_match, trashed=self.trashed
         )
 
 
-async def _read_material(
-    target_material_id: MaterialPathId, principal: ReadKey, session: SessionDep
-) -> PendingMaterial:
-    return PendingMaterial(session, principal, target_material_id)
+async def _read_material(target_material_id: MaterialPathId, principal: ReadKey) -> PendingMaterial:
+    return PendingMaterial(principal, target_material_id)
+
+
+_read_material.filmstack_material = True  # type: ignore[attr-defined]
 
 
 def _locked_material(scope: str, *, trashed: bool = False) -> Callable[..., Any]:
@@ -416,11 +469,9 @@ def _locked_material(scope: str, *, trashed: bool = False) -> Callable[..., Any]
     async def dependency(
         target_material_id: MaterialPathId,
         principal: Annotated[Principal, Depends(_KEY_CHECKS[scope])],
-        session: SessionDep,
         if_match: IfMatch = None,
     ) -> PendingMaterial:
         return PendingMaterial(
-            session,
             principal,
             target_material_id,
             for_update=True,
@@ -428,6 +479,7 @@ def _locked_material(scope: str, *, trashed: bool = False) -> Callable[..., Any]
             trashed=trashed,
         )
 
+    dependency.filmstack_material = True  # type: ignore[attr-defined]
     return dependency
 
 
