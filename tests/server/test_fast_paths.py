@@ -4,12 +4,15 @@ as SQLAlchemy fails), and GET one in one statement is GET one."""
 
 import sqlite3
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from starlette.routing import Match
 
@@ -239,6 +242,40 @@ def test_a_sqlite_write_runs_in_the_event_loop_on_its_kept_connection(
     inserts = [name for name, sql in seen if sql.startswith("INSERT INTO target_materials")]
     assert inserts and set(inserts) == {server.thread.name}
     assert [sql for _, sql in seen if sql.startswith("BEGIN")] == ["BEGIN IMMEDIATE"]
+
+
+def test_writes_queue_in_the_loop_behind_one_that_waits_for_the_lock_in_a_thread(
+    server: ServerThread, api: httpx.Client, database: Database, backend: Backend, tmp_path: Path
+) -> None:
+    """A write that finds SQLite's lock taken by another process waits for it in a worker
+    thread; the writes that arrive meanwhile wait for their turn in the event loop, and then
+    run there (not each in a thread of its own, one behind the other)."""
+    if backend.name != "sqlite":
+        pytest.skip("SQLite only: on PostgreSQL every request runs in a worker thread")
+    assert api.get("/target-materials/").status_code == 200  # the loop's connection exists
+    seen: list[str] = []
+    drivers = [c.connection.driver_connection for c in database._kept.values()]
+    for driver in drivers:
+        driver.set_trace_callback(seen.append)
+    path = make_url(backend.url).database
+    locker = sqlite3.connect(str(path), isolation_level=None)
+    body = {"sample": {"sample_name": "queued", "substrate": "Si"}, "layers": [{"layer_id": 1}]}
+    try:
+        locker.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        with ThreadPoolExecutor(4) as pool:
+            first = pool.submit(api.post, "/target-materials/", json=body)
+            time.sleep(0.3)  # the first has found the lock taken and waits in a thread
+            rest = [pool.submit(api.post, "/target-materials/", json=body) for _ in range(3)]
+            time.sleep(0.3)
+            locker.execute("ROLLBACK")
+            answers = [first.result(30), *(f.result(30) for f in rest)]
+    finally:
+        locker.close()
+        for driver in drivers:
+            driver.set_trace_callback(None)
+    assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
+    assert seen.count("COMMIT") == 3, seen  # three writes committed on the loop's connection
+    assert len(api.get("/target-materials/", params={"name": "queued"}).json()) == 4
 
 
 def test_writes_in_the_loop_leave_checkpoints_to_a_worker_thread(tmp_path: Path) -> None:

@@ -72,8 +72,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.database = db
-    # SQLite writers that may hold worker threads at once (see deps.get_session).
-    app.state.write_gate = asyncio.Semaphore(4) if db.engine.dialect.name == "sqlite" else None
+    # SQLite's writing requests take turns in the event loop (see deps.WRITE_TURN).
+    app.state.write_turn = asyncio.Lock() if db.engine.dialect.name == "sqlite" else None
     app.state.idempotency_in_flight = set()
     app.state.auth_throttle = FailureThrottle(
         settings.auth_failure_limit, settings.auth_failure_window_s

@@ -6,6 +6,7 @@ import logging
 import os
 import socket
 import sqlite3
+import struct
 import threading
 import time
 import weakref
@@ -17,7 +18,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import BigInteger, Integer, MetaData, Select, create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 log = logging.getLogger("filmstack")
@@ -59,9 +60,9 @@ _HOLDS_TURN = "filmstack_holds_write_turn"
 _IN_LOOP_WRITE = "filmstack_in_loop_write"
 _SQLITE_BUSY = 5  # the primary result code of "database is locked"
 _NO_AUTOCHECKPOINT = "filmstack_no_autocheckpoint"
-# SQLite checkpoints a WAL of 1000 pages by itself (4 MB at the default page size); the loop's
-# connection leaves that to a worker thread, at the same size.
-_CHECKPOINT_BYTES = 1000 * 4096
+# SQLite checkpoints by itself once the log holds 1000 frames (pages) not yet copied back; the
+# loop's connection leaves that to a worker thread, at the same count.
+_CHECKPOINT_FRAMES = 1000
 
 
 class WriteLockBusy(Exception):  # noqa: N818 - a signal, not an error the client sees
@@ -265,8 +266,8 @@ def _configure_sqlite(engine: Engine, timeout_s: float) -> None:
             if in_loop:
                 if not turn.acquire(blocking=False):
                     raise WriteLockBusy
-            elif not turn.acquire(timeout=timeout_s):
-                raise OperationalError("BEGIN IMMEDIATE", None, TimeoutError("writers queue"))
+            elif not turn.acquire(timeout=timeout_s):  # 503, as a locked database
+                raise DatabaseTimeout(f"the writers before this one took over {timeout_s:g} s")
             conn.info[_HOLDS_TURN] = True
         statement = "BEGIN IMMEDIATE" if immediate else "BEGIN"
         driver = conn.connection.driver_connection
@@ -393,6 +394,7 @@ class Database:
         pool_timeout_s: float = 5.0,
     ) -> None:
         self.max_connections = max_connections
+        self.timeout_s = timeout_s
         self.engine = make_engine(
             url,
             max_connections=max_connections,
@@ -404,7 +406,7 @@ class Database:
         self._kept_lock = threading.Lock()
         database = self.engine.url.database if is_sqlite(self.engine) else None
         file = database and database != ":memory:" and not database.startswith("file:")
-        self._wal = Path(f"{database}-wal").expanduser() if file else None
+        self._shm = Path(f"{database}-shm").expanduser() if file else None
         self._loop_writes = 0
         self._busy_ms = int(timeout_s * 1000)
         self._checkpointing = threading.Lock()
@@ -460,12 +462,22 @@ class Database:
                 threading.Thread(target=self._checkpoint, name="filmstack-checkpoint").start()
 
     def _checkpoint_due(self) -> bool:
-        if self._wal is None or self._checkpointing.locked():
+        """Whether the log holds 1000 frames not yet copied back, as SQLite's automatic
+        checkpoint would judge. The log file never shrinks, so its size tells nothing; the
+        wal-index (the -shm file, https://sqlite.org/walformat.html) holds the two counts:
+        mxFrame at byte 16 of its header, nBackfill at byte 96, in native byte order."""
+        if self._shm is None or self._checkpointing.locked():
             return False
         try:
-            return self._wal.stat().st_size >= _CHECKPOINT_BYTES
+            with open(self._shm, "rb") as shm:
+                header = shm.read(100)
         except OSError:
             return False
+        if len(header) < 100:
+            return False
+        frames: int = struct.unpack_from("=I", header, 16)[0]
+        copied: int = struct.unpack_from("=I", header, 96)[0]
+        return frames - copied >= _CHECKPOINT_FRAMES
 
     def _checkpoint(self) -> None:
         """A checkpoint between this process's writes: it holds the writers' turn, so that the

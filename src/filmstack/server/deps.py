@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import functools
 import inspect
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any, cast, get_type_hints
 
 from fastapi import Depends, Header, Request, Response
@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from filmstack.server.accounts.service import Principal, authenticate
 from filmstack.server.accounts.throttle import FailureThrottle
 from filmstack.server.config import Settings
-from filmstack.server.db import Database, WriteLockBusy
+from filmstack.server.db import Database, DatabaseTimeout, WriteLockBusy
 from filmstack.server.errors import AppError, Forbidden, PreconditionFailed, Unauthorized
 from filmstack.server.materials.models import TargetMaterial
 from filmstack.server.materials.service import get_material, read_material
@@ -38,10 +38,12 @@ from filmstack.server.validation import MaterialPathId
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 IN_EVENT_LOOP = "filmstack_in_event_loop"  # a SQLite session whose endpoint may run in the loop
-# A write session's gate: on SQLite, at most a few writing requests of this process hold
-# worker threads at once, so that the threads are never all taken by writers queueing for
-# SQLite's one write lock (db.py), which a writer holds from its first statement to its commit.
-WRITE_GATE = "filmstack_write_gate"
+# A write session's turn: on SQLite, the writing requests of this process take turns in the
+# event loop, in order of arrival, before they run (in the loop, or in a worker thread if the
+# write lock is taken), so that a writer waiting for SQLite's one write lock (db.py) never
+# holds more than one worker thread, and a write that falls back to a thread does not make the
+# next ones find the lock taken too.
+WRITE_TURN = "filmstack_write_turn"
 
 
 def get_database(request: Request) -> Database:
@@ -117,7 +119,7 @@ def new_session(request: Request) -> Session:
             session.info[IN_EVENT_LOOP] = db
         return session
     session = db.write_sessions()
-    session.info[WRITE_GATE] = request.app.state.write_gate
+    session.info[WRITE_TURN] = request.app.state.write_turn
     if db.engine.dialect.name == "sqlite":
         session.info[IN_EVENT_LOOP] = db
     return session
@@ -264,10 +266,11 @@ def _in_worker_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
     On SQLite, most requests run in the event loop itself: the hop to a worker thread and back
     costs 0.1 ms of CPU for a read and up to 0.8 ms for a write, often more than the work. A
-    read never waits there: in WAL mode a reader takes no lock. A write runs there only if the
-    write lock is free at once (Database.write_in_loop); if another writer holds it, the write
-    runs in a worker thread, as every request on PostgreSQL (a network round trip that may
-    stall) and the endpoints marked `long_running` do.
+    read never waits there: in WAL mode a reader takes no lock. Writes take turns first, in the
+    loop (`_write_turn`); a write then runs in the loop if the write lock is free at once
+    (Database.write_in_loop), and in a worker thread if another process holds it. Every request
+    on PostgreSQL (a network round trip that may stall) and the endpoints marked
+    `long_running` run in worker threads.
     """
     work = _one_transaction(endpoint)
     may_run_inline = not getattr(endpoint, "filmstack_long_running", False)
@@ -282,18 +285,21 @@ def _in_worker_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         if session is None:
             return await run_in_threadpool(work, **kwargs)
         database: Database | None = session.info.get(IN_EVENT_LOOP)
-        if may_run_inline and database is not None:
-            if not _is_write(session):
-                session.bind = database.thread_connection()
-                return work(**kwargs)
-            bind, connection = session.bind, database.thread_connection()
-            session.bind = connection
-            try:
-                return database.write_in_loop(connection, functools.partial(work, **kwargs))
-            except WriteLockBusy:
-                session.bind = bind  # nothing ran: wait for the lock in a worker thread
-        gate: asyncio.Semaphore | None = session.info.get(WRITE_GATE)
-        async with gate if gate is not None else contextlib.nullcontext():
+        if database is None:  # PostgreSQL
+            return await run_in_threadpool(work, **kwargs)
+        if not _is_write(session):
+            if not may_run_inline:
+                return await run_in_threadpool(work, **kwargs)
+            session.bind = database.thread_connection()
+            return work(**kwargs)
+        async with _write_turn(session.info[WRITE_TURN], database.timeout_s):
+            if may_run_inline:
+                bind, connection = session.bind, database.thread_connection()
+                session.bind = connection
+                try:
+                    return database.write_in_loop(connection, functools.partial(work, **kwargs))
+                except WriteLockBusy:
+                    session.bind = bind  # nothing ran: wait for the lock in a worker thread
             return await run_in_threadpool(work, **kwargs)
 
     run.__signature__ = signature  # type: ignore[attr-defined]
@@ -301,6 +307,25 @@ def _in_worker_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
 
 _REQUEST = "filmstack_request"
+
+
+@contextlib.asynccontextmanager
+async def _write_turn(turn: asyncio.Lock, timeout_s: float) -> AsyncIterator[None]:
+    """This process's writers, one at a time in order of arrival; 503 after `timeout_s`."""
+    if turn.locked():
+        try:
+            async with asyncio.timeout(timeout_s):
+                await turn.acquire()
+        except TimeoutError:
+            raise DatabaseTimeout(
+                f"the writers before this one did not finish within {timeout_s:g} s"
+            ) from None
+    else:
+        await turn.acquire()
+    try:
+        yield
+    finally:
+        turn.release()
 
 
 def _made_here(
