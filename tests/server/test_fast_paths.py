@@ -6,12 +6,13 @@ import sqlite3
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from starlette.routing import Match
@@ -19,10 +20,10 @@ from starlette.routing import Match
 from filmstack.server.accounts.service import authenticate, hash_key
 from filmstack.server.app import create_app
 from filmstack.server.config import Settings
-from filmstack.server.db import Database, WriteLockBusy
+from filmstack.server.db import Database, DriverQuery, WriteLockBusy
 from filmstack.server.deps import MaterialDep, RequestRoute
 from filmstack.server.errors import is_busy
-from filmstack.server.materials.models import TargetMaterial
+from filmstack.server.materials.models import Layer, TargetMaterial
 from filmstack.server.materials.serialize import read_detail, read_one
 from filmstack.server.migrations import upgrade
 from filmstack.server.routing import RouteIndex
@@ -341,3 +342,35 @@ def test_a_material_dependency_without_a_session_is_refused_at_startup() -> None
 
     with pytest.raises(TypeError, match="needs a session"):
         RequestRoute("/x/{target_material_id}", endpoint)
+
+
+def test_a_driver_query_reads_what_sqlalchemy_reads(
+    api: httpx.Client, database: Database, backend: Backend
+) -> None:
+    """Dates, JSON and floats come back converted by SQLAlchemy's own processors, by position
+    and (named) by column name."""
+    body = {
+        "sample": {"sample_name": "rows", "substrate": "Si", "sample_metadata": {"run": 7}},
+        "layers": [{"layer_id": 1, "composition_string": "BaTiO3", "thickness_nm": 12.5}],
+    }
+    assert api.post("/target-materials/", json=body).status_code == 200
+    materials = TargetMaterial.__table__
+    layers = Layer.__table__
+    statement = (
+        select(materials, layers.c.element_dict, layers.c.thickness_nm)
+        .join(layers, layers.c.target_material_id == materials.c.id)
+        .where(materials.c.sample_name == bindparam("name"))
+    )
+    with database.engine.connect() as conn, conn.begin():
+        expected = [tuple(r) for r in conn.execute(statement, {"name": "rows"})]
+        plain = DriverQuery(statement).all(conn, {"name": "rows"})
+        named = DriverQuery(statement, named=True).all(conn, {"name": "rows"})
+        missing = DriverQuery(statement).first(conn, {"name": "none"})
+    assert plain == expected and [tuple(r) for r in named] == expected
+    assert isinstance(named[0].created_at, datetime)
+    assert named[0].sample_metadata == {"run": 7} and named[0].element_dict == {
+        "Ba": 1,
+        "Ti": 1,
+        "O": 3,
+    }
+    assert named[0].thickness_nm == 12.5 and missing is None

@@ -213,3 +213,27 @@ def test_two_workers_share_connections_opened_at_once(tmp_path: Path) -> None:
         assert one_sided < 6, f"{one_sided} of 12 rounds put every connection on one worker"
     finally:
         serve.stop()
+
+
+def _tree(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    found = [int(c) for c in children.read_text().split()] if children.exists() else []
+    return [pid, *(p for child in found for p in _tree(child))]
+
+
+def test_a_started_server_loads_the_chemistry_engine_before_any_request(tmp_path: Path) -> None:
+    """No request pays for importing pymatgen (0.2-0.5 s, in which a request run in the event
+    loop would stall every other): the server imports it in a thread as it starts."""
+    env = {**os.environ, "FILMSTACK_DATA_DIR": str(tmp_path)}
+    env.pop("FILMSTACK_DATABASE_URL", None)
+    running = ServeProcess(env, tmp_path / "serve.log")
+    try:
+        deadline = time.monotonic() + 60
+        loaded = False
+        while not loaded and time.monotonic() < deadline:  # no request but /healthz was sent
+            maps = "".join(Path(f"/proc/{p}/maps").read_text() for p in _tree(running.proc.pid))
+            loaded = "pymatgen" in maps or "_multiarray_umath" in maps
+            time.sleep(0.2)
+        assert loaded, "the server had not imported pymatgen a minute after it started"
+    finally:
+        running.stop()

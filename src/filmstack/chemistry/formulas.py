@@ -192,10 +192,27 @@ def _tidy(amount: float, shown: str) -> int | float:
     return int(rounded) if rounded.is_integer() else rounded
 
 
-def _engine_amounts(engine_input: str, shown: str, symbols: list[str]) -> dict[str, float]:
-    # Imported here, not at module level: pymatgen takes ~0.2 s to import.
-    from pymatgen.core import composition  # type: ignore[import-untyped]
+_engine: list[bool] = []  # holds True once pymatgen's formula reader is imported
 
+
+def load_engine() -> None:
+    """Import pymatgen's formula reader now rather than at the first formula read (it takes
+    0.2-0.5 s): a server does it in a thread of its own as it starts."""
+    from pymatgen.core import composition  # type: ignore[import-untyped]  # noqa: F401
+
+    _engine[:] = [True]
+
+
+def engine_loaded() -> bool:
+    """Whether reading a formula will not import pymatgen (load_engine has run, or a read)."""
+    return bool(_engine)
+
+
+def _engine_amounts(engine_input: str, shown: str, symbols: list[str]) -> dict[str, float]:
+    # Imported here, not at module level: `import filmstack.chemistry` stays light.
+    from pymatgen.core import composition
+
+    _engine[:] = [True]
     try:
         comp = composition.Composition(engine_input, strict=True)
     except (ValueError, KeyError, TypeError) as exc:  # a backstop; the guards should catch all

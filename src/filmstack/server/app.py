@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,6 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from filmstack._version import __version__
+from filmstack.chemistry.formulas import load_engine
 from filmstack.schemas import Health
 from filmstack.server.accounts.router import router as keys_router
 from filmstack.server.accounts.throttle import FailureThrottle
@@ -57,6 +59,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         kept = 1 if db.engine.dialect.name == "sqlite" else 0
         limiter.total_tokens = max(1, min(limiter.total_tokens, db.max_connections - kept))
         await asyncio.to_thread(housekeeping, db, settings, starting=True)
+        # The chemistry engine is imported as the server starts, in a thread of its own, so
+        # that no request pays for it; until it is in, requests keep to worker threads (deps).
+        threading.Thread(target=load_engine, name="filmstack-warm-up", daemon=True).start()
         yield
         if database is None:
             db.dispose()

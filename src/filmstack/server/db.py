@@ -1,5 +1,6 @@
 """Engine, sessions and the declarative base shared by every domain package."""
 
+import collections
 import contextlib
 import json
 import logging
@@ -300,30 +301,67 @@ class DriverQuery:
     """A Core SELECT run on the SQLite driver's own connection, compiled once.
 
     A statement through SQLAlchemy costs about ten times its run in sqlite3 (the cache key, the
-    result's processors); for the one query of every request, the key check, that is a sixth of
-    a read. Only for queries whose columns need no conversion (integers and text): rows come
-    back as the driver gives them. On PostgreSQL it runs through SQLAlchemy as usual, where the
-    watchdog bounds it. Driver errors are wrapped as SQLAlchemy wraps them.
+    result's row objects); for the statements of every request (the key check, GET one) that
+    is a sixth of the request. Parameters and columns are converted by SQLAlchemy's own bind and
+    result processors (JSON, dates), so a row holds exactly what SQLAlchemy's row would, as a
+    tuple. On PostgreSQL it runs through SQLAlchemy as usual, where the watchdog bounds it.
+    Driver errors are wrapped as SQLAlchemy wraps them.
     """
 
-    def __init__(self, statement: Select[Any]) -> None:
+    def __init__(self, statement: Select[Any], *, named: bool = False) -> None:
         self.statement = statement
-        self._sqlite: tuple[str, tuple[str, ...]] | None = None
+        self._sqlite: tuple[str, list[tuple[str, Any]], list[Any] | None] | None = None
+        # `named`: rows also read by column name (a named tuple), as SQLAlchemy's rows do.
+        self._row: Any = tuple
+        if named:
+            keys = [str(c.key) for c in statement.selected_columns]
+            make_row: Any = collections.namedtuple
+            self._row = make_row("Row", keys)._make
 
-    def first(self, conn: Connection, params: dict[str, Any]) -> tuple[Any, ...] | None:
+    def first(self, bind: Connection | Session, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        rows = self._run(bind, params, one=True)
+        return rows[0] if rows else None
+
+    def all(self, bind: Connection | Session, params: dict[str, Any]) -> list[Any]:
+        """Every row; through a Session, in its transaction (begun first if need be)."""
+        return self._run(bind, params, one=False)
+
+    def _run(
+        self, bind: Connection | Session, params: dict[str, Any], *, one: bool
+    ) -> list[tuple[Any, ...]]:
+        conn = bind.connection() if isinstance(bind, Session) else bind
         if conn.dialect.name != "sqlite":
-            found = conn.execute(self.statement, params).first()
-            return None if found is None else tuple(found)
+            result = conn.execute(self.statement, params)
+            found = result.first() if one else result.all()
+            if found is None:
+                return []
+            return [self._row(found)] if one else [self._row(r) for r in found]
         if self._sqlite is None:
             compiled = self.statement.compile(dialect=conn.dialect)
-            self._sqlite = (compiled.string, tuple(compiled.positiontup or ()))
-        sql, names = self._sqlite
+            binds: Any = compiled._bind_processors
+            positions = [(n, binds.get(n)) for n in compiled.positiontup or ()]
+            processors: list[Any] = [
+                c.type._cached_result_processor(conn.dialect, None)
+                for c in compiled._result_columns
+            ]
+            self._sqlite = (compiled.string, positions, processors if any(processors) else None)
+        sql, names, results = self._sqlite
+        values = [params[n] if p is None else p(params[n]) for n, p in names]
         driver: Any = conn.connection.driver_connection
         try:
-            row: tuple[Any, ...] | None = driver.execute(sql, [params[n] for n in names]).fetchone()
+            cursor = driver.execute(sql, values)
+            rows: list[tuple[Any, ...]] = [cursor.fetchone()] if one else cursor.fetchall()
         except sqlite3.Error as err:
             raise DBAPIError.instance(sql, params, err, sqlite3.Error) from err
-        return row
+        if one and rows[0] is None:
+            return []
+        make = self._row
+        if results is None:
+            return rows if make is tuple else [make(row) for row in rows]
+        return [
+            make(v if p is None or v is None else p(v) for p, v in zip(results, row, strict=True))
+            for row in rows
+        ]
 
 
 class DriverWrite:

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, SessionTransaction
 from starlette.concurrency import run_in_threadpool
 
+from filmstack.chemistry.formulas import engine_loaded
 from filmstack.server.accounts.service import Principal, authenticate
 from filmstack.server.accounts.throttle import FailureThrottle
 from filmstack.server.config import Settings
@@ -287,13 +288,16 @@ def _in_worker_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         database: Database | None = session.info.get(IN_EVENT_LOOP)
         if database is None:  # PostgreSQL
             return await run_in_threadpool(work, **kwargs)
+        # Until the server's warm-up has imported the chemistry engine, a request that reads a
+        # formula would import it: in a worker thread that stalls no other request.
+        inline = may_run_inline and engine_loaded()
         if not _is_write(session):
-            if not may_run_inline:
+            if not inline:
                 return await run_in_threadpool(work, **kwargs)
             session.bind = database.thread_connection()
             return work(**kwargs)
         async with _write_turn(session.info[WRITE_TURN], database.timeout_s):
-            if may_run_inline:
+            if inline:
                 bind, connection = session.bind, database.thread_connection()
                 session.bind = connection
                 try:

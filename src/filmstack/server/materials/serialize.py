@@ -17,6 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from filmstack.server.accounts.models import User
+from filmstack.server.db import DriverQuery
 from filmstack.server.materials.models import DetailNote, Layer, TargetMaterial
 
 
@@ -161,7 +162,7 @@ def row_plan(fields: Sequence[Field], start: int) -> RowPlan:
     )
 
 
-def plan_out(plan: RowPlan, row: AnyRow) -> dict[str, Any]:
+def plan_out(plan: RowPlan, row: Sequence[Any]) -> dict[str, Any]:
     return {wire: row[i] if to_wire is None else to_wire(row[i]) for wire, i, to_wire in plan}
 
 
@@ -169,7 +170,7 @@ MATERIAL_COLUMNS = core_columns(_MATERIALS, MATERIAL)
 LAYER_COLUMNS = core_columns(_LAYERS, LAYER)
 _LAYER_PLAN = row_plan(LAYER, 0)
 
-_READ_LAYERS = (
+_READ_LAYERS = DriverQuery(
     select(*LAYER_COLUMNS)
     .where(_LAYERS.c.target_material_id == bindparam("material_id"))
     .order_by(_LAYERS.c.position)
@@ -201,7 +202,7 @@ _DETAIL_LAYER_ID = 2  # the layer's row id: null in the one row of an empty stac
 
 def read_layers(session: Session, material_id: int) -> list[dict[str, Any]]:
     """The stored layers of a material as the API writes them, ordered by position."""
-    rows = session.execute(_READ_LAYERS, {"material_id": material_id})
+    rows = _READ_LAYERS.all(session, {"material_id": material_id})
     return [plan_out(_LAYER_PLAN, row) for row in rows]
 
 
@@ -221,7 +222,7 @@ def read_detail(session: Session, material: TargetMaterial) -> dict[str, Any]:
 
 # GET one by id in one statement: the material, its owner's name and its note, then its layers
 # (one row of layer nulls for an empty stack). Only a live material of the organization.
-_READ_ONE = (
+_READ_ONE = DriverQuery(
     select(*MATERIAL_COLUMNS, _MATERIALS.c.created_at, _USERS.c.name, _NOTES.c.content)
     .add_columns(*LAYER_COLUMNS)
     .select_from(
@@ -244,9 +245,7 @@ _ONE_LAYER_ID = _ONE_EXTRA + 3
 
 def read_one(session: Session, organization_id: int, material_id: int) -> dict[str, Any] | None:
     """GET one by id: what read_detail answers, in one statement; None when not found."""
-    rows = session.execute(
-        _READ_ONE, {"material_id": material_id, "organization_id": organization_id}
-    ).all()
+    rows = _READ_ONE.all(session, {"material_id": material_id, "organization_id": organization_id})
     if not rows:
         return None
     first = rows[0]

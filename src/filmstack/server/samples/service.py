@@ -11,7 +11,7 @@ from filmstack.schemas import PhysicalSampleCreate, PhysicalSampleUpdate
 from filmstack.server.accounts.models import User
 from filmstack.server.accounts.service import Principal
 from filmstack.server.config import Settings
-from filmstack.server.db import utcnow
+from filmstack.server.db import DriverQuery, utcnow
 from filmstack.server.errors import NotFound
 from filmstack.server.materials.models import DetailNote, TargetMaterial
 from filmstack.server.materials.serialize import (
@@ -223,7 +223,7 @@ _LIST_COLUMNS = (
 )
 _MATERIAL_START = len(_LIST_COLUMNS) - len(MATERIAL_COLUMNS)  # MATERIAL begins with the id
 _MATERIAL_PLAN = row_plan(MATERIAL, _MATERIAL_START)
-_LIST = (
+_LIST_ALL = (
     select(*_LIST_COLUMNS)
     .select_from(
         _SAMPLES.join(_USERS, _USERS.c.id == _SAMPLES.c.user_id)
@@ -237,7 +237,8 @@ _LIST = (
     .order_by(_SAMPLES.c.created_datetime, _SAMPLES.c.id)
 )
 # A trashed material's samples show no link, so they are not its samples either.
-_LIST_LINKED = _LIST.where(_MATERIALS.c.id == bindparam("material_id"))
+_LIST_LINKED = DriverQuery(_LIST_ALL.where(_MATERIALS.c.id == bindparam("material_id")), named=True)
+_LIST = DriverQuery(_LIST_ALL, named=True)
 
 
 def list_samples(
@@ -253,7 +254,7 @@ def list_samples(
     else:
         query, params["material_id"] = _LIST_LINKED, target_material_id
     rows = []
-    for row in session.execute(query, params):
+    for row in query.all(session, params):
         material_id = row[_MATERIAL_START]
         rows.append(
             {
