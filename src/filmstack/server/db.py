@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+import orjson
 from sqlalchemy import BigInteger, Integer, MetaData, Select, create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
@@ -71,8 +72,15 @@ class WriteLockBusy(Exception):  # noqa: N818 - a signal, not an error the clien
 
 
 def _json_text(value: Any) -> str:
-    # Compact, as the API answers; lists pass stored JSON through as it is.
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    """Stored JSON: compact, as the API answers (lists pass stored JSON through as it is).
+
+    orjson writes it about seven times faster than the json module (a create stores a dozen
+    JSON values); what orjson refuses, an integer past 64 bits say, the json module writes.
+    """
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 class DatabaseTimeout(Exception):

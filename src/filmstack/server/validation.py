@@ -46,6 +46,9 @@ def check_record_text(values: Mapping[str, Any], loc: Sequence[str | int], s: Se
     )
 
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
 def check_json_object(
     value: dict[str, Any], loc: Sequence[str | int], *, max_bytes: int, max_depth: int
 ) -> dict[str, Any]:
@@ -63,6 +66,12 @@ def check_json_object(
             stack.extend((child, depth + 1) for child in item)
         elif isinstance(item, str):
             _check_text(item, loc)
+        elif isinstance(item, int) and not _INT64_MIN <= item <= _INT64_MAX:
+            # JSON itself has no limit, but JSON readers have (a JavaScript number is exact
+            # to 2**53, most others stop at 64 bits): such a number would not read back.
+            raise InvalidInput.at(
+                loc, f"integers must fit in 64 bits ({_INT64_MIN} to {_INT64_MAX})", item
+            )
     try:
         size = len(json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8"))
     except ValueError:
