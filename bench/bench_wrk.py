@@ -1,14 +1,16 @@
 """The server benchmark that tells the truth: wrk as the client, the server's own CPU per request.
 
     .venv/bin/python bench/bench_wrk.py [--backends sqlite,postgresql] [--workers 1,2]
-        [--seconds 5] [--connections 4] [--n 1000] [--scale] [--out results.json]
+        [--seconds 5] [--connections 4] [--n 1000] [--scale] [--out results.json] [--floor-each]
 
 For each backend and worker count it starts a real `filmstack serve` on a fresh SQLite file or a
 fresh PostgreSQL database, bulk-loads --n materials of three layers (SQLAlchemy Core, exactly the
 rows the create endpoint stores), and drives each operation with wrk for --seconds (after a one-
 second warm-up). Per operation: req/s, p50/p99 latency and the server process tree's CPU per
 request (utime+stime from /proc, workers included), and the ratio of that CPU to the same run's
-bare-Starlette floor (bench/floor_app.py under the same uvicorn) and to /healthz. --scale then
+bare-Starlette floor (bench/floor_app.py under the same uvicorn) and to /healthz; with
+--floor-each the floor is measured again just before each operation, and each ratio is to that
+one (on a machine whose speed drifts from minute to minute). --scale then
 loads materials up to 333,334 (1,000,002 layers) and measures the same operations again.
 All traffic stays on loopback; databases and files are removed afterwards.
 """
@@ -221,6 +223,7 @@ def measure(
             continue
         if args.ops and not any(o in name for o in args.ops.split(",")):
             continue
+        adjacent = args.floor_now() if args.floor_now else None
         run = wrk(
             name,
             server.base,
@@ -231,8 +234,11 @@ def measure(
             db_pids=loader.backend_pids,
             **kw,
         )
-        out.append({"tag": tag, "load": load(), **run.as_dict()})
-        show(tag, run)
+        item = {"tag": tag, "load": load(), **run.as_dict()}
+        if adjacent is not None:  # the floor measured just before this operation
+            item["floor_cpu_ms"] = adjacent
+        out.append(item)
+        show(tag, run, adjacent)
     if (only is None or "stream" in only) and (not args.ops or "stream" in args.ops):
         pids = tree_pids(server.pid)
         for pid in pids:
@@ -261,11 +267,12 @@ def measure(
     return out
 
 
-def show(tag: str, run: Run) -> None:
+def show(tag: str, run: Run, floor_ms: float | None = None) -> None:
+    floor = f"  floor {floor_ms:.3f} ({run.cpu_ms / floor_ms:.1f} x)" if floor_ms else ""
     print(
         f"  {tag:28} {run.name:20} {run.rate:8.1f} req/s  p50 {run.p50_ms:7.2f}  p99 "
         f"{run.p99_ms:7.2f} ms  CPU {run.cpu_ms:6.3f} ms/req  PG {run.db_cpu_ms:6.3f}  "
-        f"errors {run.errors}",
+        f"errors {run.errors}{floor}",
         flush=True,
     )
 
@@ -305,7 +312,7 @@ def one_backend(
         finally:
             server.stop()
         for r in results:
-            r["floor_cpu_ms"] = floor["cpu_ms"]
+            r.setdefault("floor_cpu_ms", floor["cpu_ms"])
 
     if backend == "sqlite":
         body(f"sqlite:///{tmp / (tag.replace(' ', '_') + '.db')}")
@@ -393,7 +400,13 @@ def main() -> int:
     p.add_argument("--two-servers", action="store_true", help="one vs two servers on one PG")
     p.add_argument("--ops", help="only operations whose names contain one of these (a,b,...)")
     p.add_argument("--out", type=Path, help="write every figure as JSON here")
+    p.add_argument(
+        "--floor-each",
+        action="store_true",
+        help="measure the floor again just before each operation, and divide by that one",
+    )
     args = p.parse_args()
+    args.floor_now = None
     print(
         f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load {load()}, "
         f"{os.cpu_count()} CPUs, python {sys.version.split()[0]}",
@@ -402,17 +415,24 @@ def main() -> int:
     results: list[dict[str, Any]] = []
     with scratch_dir() as tmp:
         fl = floor_server(tmp / "floor.log")
-        try:
-            run = wrk(
+
+        def floor_run(seconds: float) -> Run:
+            return wrk(
                 "floor (bare Starlette)",
                 fl.base,
                 fl.pid,
                 paths=["/healthz"],
                 connections=args.connections,
-                seconds=args.seconds,
+                seconds=seconds,
             )
+
+        try:
+            run = floor_run(args.seconds)
         finally:
-            fl.stop()
+            if not args.floor_each:
+                fl.stop()
+        if args.floor_each:  # a machine whose speed drifts: the floor next to each figure
+            args.floor_now = lambda: floor_run(max(2.0, args.seconds / 2)).cpu_ms
         show("floor", run)
         floor = run.as_dict()
         results.append({"tag": "floor", "load": load(), **floor})
@@ -421,6 +441,8 @@ def main() -> int:
         for backend in (b for b in args.backends.split(",") if b):
             for workers in (int(w) for w in args.workers.split(",")):
                 results.extend(one_backend(backend, workers, args, tmp, floor))  # type: ignore[arg-type]
+        if args.floor_each:
+            fl.stop()
     report(results, float(floor["cpu_ms"]))
     if args.out:
         args.out.write_text(json.dumps(results, indent=1))
@@ -445,7 +467,8 @@ def report(results: list[dict[str, Any]], floor_ms: float) -> None:
         hx = f"{r['cpu_ms'] / h:.2f}" if h else ""
         print(
             f"| {r['tag']} | {r['name']} | {r['rate']:.0f} | {r['p50_ms']:.2f} | "
-            f"{r['p99_ms']:.2f} | {r['cpu_ms']:.3f} | {r['cpu_ms'] / floor_ms:.1f} | {hx} | "
+            f"{r['p99_ms']:.2f} | {r['cpu_ms']:.3f} | "
+            f"{r['cpu_ms'] / r.get('floor_cpu_ms', floor_ms):.1f} | {hx} | "
             f"{r.get('db_cpu_ms', 0):.3f} |"
         )
     for r in results:

@@ -20,7 +20,13 @@ from starlette.routing import Match
 from filmstack.server.accounts.service import authenticate, hash_key
 from filmstack.server.app import create_app
 from filmstack.server.config import Settings
-from filmstack.server.db import Database, DriverQuery, WriteLockBusy
+from filmstack.server.db import (
+    _WRITE_TURNS,
+    Database,
+    DatabaseTimeout,
+    DriverQuery,
+    WriteLockBusy,
+)
 from filmstack.server.deps import MaterialDep, RequestRoute
 from filmstack.server.errors import is_busy
 from filmstack.server.materials.models import Layer, TargetMaterial
@@ -407,3 +413,24 @@ def test_an_integer_past_64_bits_in_metadata_is_refused_by_name(api: httpx.Clien
     assert sample.status_code == 422, sample.text
     assert sample.json()["detail"][0]["loc"] == ["body", "physical_sample_metadata"]
     assert api.get("/target-materials/", params={"name": "big"}).json() == []
+
+
+def test_a_writer_that_waits_too_long_for_its_turn_is_busy(tmp_path: Path) -> None:
+    """Past the database timeout in this process's writers' queue, a write is a 503 (busy),
+    as one that waits too long for SQLite's own lock: not an unexplained 500."""
+    url = f"sqlite:///{tmp_path / 'turn.db'}"
+    upgrade(url)
+    db = Database(url, timeout_s=0.2)
+    turn = _WRITE_TURNS[db.engine]
+    try:
+        assert turn.acquire(timeout=1)  # another writer of this process holds the turn
+        try:
+            with pytest.raises(DatabaseTimeout) as raised, db.session(write=True) as session:
+                session.execute(text("SELECT 1"))
+        finally:
+            turn.release()
+        assert is_busy(raised.value)
+        with db.session(write=True) as session:
+            assert session.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        db.dispose()
