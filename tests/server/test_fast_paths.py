@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.routing import Match
 
 from filmstack.server.accounts.service import authenticate, hash_key
@@ -22,6 +22,7 @@ from filmstack.server.app import create_app
 from filmstack.server.config import Settings
 from filmstack.server.db import (
     _WRITE_TURNS,
+    ON_BEGIN,
     Database,
     DatabaseTimeout,
     DriverQuery,
@@ -29,7 +30,7 @@ from filmstack.server.db import (
 )
 from filmstack.server.deps import MaterialDep, RequestRoute
 from filmstack.server.errors import is_busy
-from filmstack.server.materials.models import Layer, TargetMaterial
+from filmstack.server.materials.models import DetailNote, Layer, TargetMaterial
 from filmstack.server.materials.serialize import read_detail, read_one
 from filmstack.server.migrations import upgrade
 from filmstack.server.routing import RouteIndex
@@ -434,3 +435,89 @@ def test_a_writer_that_waits_too_long_for_its_turn_is_busy(tmp_path: Path) -> No
             assert session.execute(text("SELECT 1")).scalar() == 1
     finally:
         db.dispose()
+
+
+# ---------------------------------------------------------------------- the request session
+
+
+def _session_on_kept_connection(tmp_path: Path) -> tuple[Database, Any, list[Any]]:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    upgrade(url)
+    db = Database(url)
+    with db.engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO organizations (name, created_at) VALUES ('o', '2026-01-01')")
+        )
+    session = db.write_sessions(bind=db.thread_connection())
+    begun: list[Any] = []
+    session.info[ON_BEGIN] = begun.append
+    return db, session, begun
+
+
+def _notes(db: Database) -> list[str]:
+    with db.engine.connect() as other:
+        return list(other.execute(text("SELECT content FROM detail_notes")).scalars())
+
+
+def test_core_work_on_the_kept_connection_needs_no_orm_transaction(tmp_path: Path) -> None:
+    """connection() begins the Connection's own transaction (ON_BEGIN once, with it), and
+    the ORM work that follows joins it: `end` commits both, once."""
+    db, session, begun = _session_on_kept_connection(tmp_path)
+    conn = session.connection()
+    assert conn is session.bind and conn.in_transaction()
+    assert not session.in_transaction()  # no SessionTransaction for Core work
+    assert begun == [conn]
+    conn.execute(
+        text(
+            "INSERT INTO detail_notes (id, organization_id, content, last_updated) "
+            "VALUES ('a', 1, 'core', '2026-01-01')"
+        )
+    )
+    session.add(DetailNote(organization_id=1, content="orm"))
+    session.flush()
+    assert begun == [conn], "the key check runs once, not again as the ORM joins"
+    assert _notes(db) == []  # nothing committed yet
+    session.end(commit=True)
+    session.close()
+    assert sorted(_notes(db)) == ["core", "orm"]
+    assert not conn.in_transaction()
+    db.dispose()
+
+
+def test_ending_without_commit_rolls_back_core_and_orm_work(tmp_path: Path) -> None:
+    db, session, _ = _session_on_kept_connection(tmp_path)
+    session.connection().execute(
+        text(
+            "INSERT INTO detail_notes (id, organization_id, content, last_updated) "
+            "VALUES ('a', 1, 'core', '2026-01-01')"
+        )
+    )
+    session.add(DetailNote(organization_id=1, content="orm"))
+    session.flush()
+    session.end(commit=False)
+    session.close()
+    assert _notes(db) == []
+    db.dispose()
+
+
+def test_orm_work_first_begins_with_the_key_check_and_commits(tmp_path: Path) -> None:
+    db, session, begun = _session_on_kept_connection(tmp_path)
+    session.add(DetailNote(organization_id=1, content="orm"))
+    session.flush()  # the ORM begins the Connection's transaction itself
+    assert begun == [session.bind]
+    assert session.connection() is session.bind
+    session.end(commit=True)
+    session.close()
+    assert _notes(db) == ["orm"]
+    db.dispose()
+
+
+def test_a_failed_commit_leaves_the_connection_clean(tmp_path: Path) -> None:
+    db, session, _ = _session_on_kept_connection(tmp_path)
+    session.add(DetailNote(organization_id=999, content="no such organization"))
+    with pytest.raises(IntegrityError):
+        session.end(commit=True)  # the flush fails on the foreign key
+    assert not session.bind.in_transaction()
+    session.close()
+    assert _notes(db) == []
+    db.dispose()

@@ -424,6 +424,75 @@ class DriverWrite:
         return returned[0] if returned else None
 
 
+# A Session.info entry: called with the connection as the session's transaction begins (the key
+# check, see deps.py), whether the ORM begins it or RequestSession.connection does.
+ON_BEGIN = "filmstack_on_begin"
+_CORE_BEGUN = "filmstack_core_begun"
+
+
+class RequestSession(Session):
+    """A Session whose transaction, on a Connection it is bound to, the Core work of a request
+    begins and ends without the ORM's bookkeeping.
+
+    A request on SQLite's event loop binds its session to the loop's kept connection. Most of
+    its work is Core (DriverQuery, DriverWrite), which only asks for `connection()`: through the
+    ORM, that call made a SessionTransaction, dispatched its events and, at the end, committed,
+    expunged and closed it, about a fifth of an authenticated read's whole cost. Here the bare
+    `connection()` begins the Connection's own transaction and returns it; ORM work that
+    follows joins that transaction (SQLAlchemy's "conservative_savepoint": the ORM flushes into
+    it and rolls it back on error, but does not commit it), and `end` commits or rolls back
+    both. Bound to an Engine, or asked for options, it is a plain Session.
+    """
+
+    def connection(
+        self,
+        bind_arguments: Any = None,
+        execution_options: Any = None,
+    ) -> Connection:
+        bind = self.bind
+        if (
+            isinstance(bind, Connection)
+            and self._transaction is None
+            and bind_arguments is None
+            and execution_options is None
+        ):
+            if not bind.in_transaction():
+                bind.begin()
+                self.info[_CORE_BEGUN] = True  # the ORM joining later is no new beginning
+                on_begin = self.info.get(ON_BEGIN)
+                if on_begin is not None:
+                    on_begin(bind)
+            return bind
+        return super().connection(bind_arguments, execution_options)
+
+    def end(self, *, commit: bool) -> None:
+        """Commit (or roll back) the ORM's work and the Connection's transaction."""
+        bind = self.bind
+        self.info.pop(_CORE_BEGUN, None)
+        try:
+            if self._transaction is not None or self.new or self.dirty or self.deleted:
+                if commit:
+                    self.commit()
+                else:
+                    self.rollback()
+            if isinstance(bind, Connection) and bind.in_transaction():
+                if commit:
+                    bind.commit()
+                else:
+                    bind.rollback()
+        except BaseException:
+            if commit and isinstance(bind, Connection) and bind.in_transaction():
+                bind.rollback()
+            raise
+
+
+@event.listens_for(RequestSession, "after_begin")
+def _on_orm_begin(session: Session, _tx: Any, connection: Connection) -> None:
+    on_begin = session.info.get(ON_BEGIN)
+    if on_begin is not None and not session.info.get(_CORE_BEGUN):
+        on_begin(connection)
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
@@ -447,7 +516,9 @@ class Database:
             timeout_s=timeout_s,
             pool_timeout_s=pool_timeout_s,
         )
-        self.read_sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = sessionmaker(
+            self.engine, class_=RequestSession, expire_on_commit=False
+        )
         self._kept: dict[int, Connection] = {}  # thread id -> its kept connection
         self._kept_lock = threading.Lock()
         database = self.engine.url.database if is_sqlite(self.engine) else None
@@ -458,6 +529,7 @@ class Database:
         self._checkpointing = threading.Lock()
         self.write_sessions = sessionmaker(
             self.engine.execution_options(**{IMMEDIATE: True}),
+            class_=RequestSession,
             expire_on_commit=False,
             info={"write": True},
         )

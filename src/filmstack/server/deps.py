@@ -21,16 +21,21 @@ from typing import Annotated, Any, cast, get_type_hints
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.routing import APIRoute
-from sqlalchemy import event
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from filmstack.chemistry.formulas import engine_loaded
 from filmstack.server.accounts.service import Principal, authenticate
 from filmstack.server.accounts.throttle import FailureThrottle
 from filmstack.server.config import Settings
-from filmstack.server.db import Database, DatabaseTimeout, WriteLockBusy
+from filmstack.server.db import (
+    ON_BEGIN,
+    Database,
+    DatabaseTimeout,
+    RequestSession,
+    WriteLockBusy,
+)
 from filmstack.server.errors import AppError, Forbidden, PreconditionFailed, Unauthorized
 from filmstack.server.materials.models import TargetMaterial
 from filmstack.server.materials.service import get_material, read_material
@@ -86,6 +91,11 @@ class PendingKey:
         self.principal = principal
         return principal
 
+    def check_first(self, connection: Connection) -> None:
+        """The first statement of the request's transaction (db.ON_BEGIN): checks once."""
+        if self.principal is None:
+            self.check(connection)
+
     def resolve(self) -> Principal:
         if self.principal is None:
             if self.session is None:
@@ -96,13 +106,6 @@ class PendingKey:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.resolve(), name)
-
-
-@event.listens_for(Session, "after_begin")
-def _check_key_first(session: Session, _tx: SessionTransaction, connection: Connection) -> None:
-    pending = session.info.get("pending_key")
-    if pending is not None and pending.principal is None:
-        pending.check(connection)
 
 
 def new_session(request: Request) -> Session:
@@ -199,11 +202,11 @@ AdminKey = Annotated[Principal, Depends(_KEY_CHECKS["admin"])]
 def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(endpoint)
     def run(*args: Any, **kwargs: Any) -> Any:
-        session = next((v for v in kwargs.values() if isinstance(v, Session)), None)
+        session = next((v for v in kwargs.values() if isinstance(v, RequestSession)), None)
         pending = _pending_key(kwargs)
         if session is not None and pending is not None:
             pending.session = session  # its check is the first statement of the transaction
-            session.info["pending_key"] = pending
+            session.info[ON_BEGIN] = pending.check_first
         if session is None:
             if pending is not None:  # no session of its own (e.g. parse): a read to check
                 with pending.database.engine.connect() as connection, connection.begin():
@@ -218,10 +221,10 @@ def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
             result = endpoint(*args, **kwargs)
             if pending is not None:
                 pending.resolve()  # never answer without having checked the key
-            session.commit()
+            session.end(commit=True)
             return result
         except AppError as refused:
-            session.rollback()
+            session.end(commit=False)
             checking = isinstance(refused, Unauthorized | Forbidden)
             if pending is not None and pending.principal is None and not checking:
                 # A write refused before its first statement (bad chemistry, say) has not
@@ -229,7 +232,7 @@ def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
                 resolve_apart(cast(Principal, pending))
             raise
         except BaseException:
-            session.rollback()
+            session.end(commit=False)
             raise
         finally:
             session.close()
