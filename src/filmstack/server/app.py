@@ -24,6 +24,7 @@ from filmstack.server.docs import install_docs
 from filmstack.server.epitaxy.router import router as epitaxy_router
 from filmstack.server.errors import install_error_handlers
 from filmstack.server.exchange.router import router as exchange_router
+from filmstack.server.logs import BatchedStreamHandler, LineFormatter
 from filmstack.server.maintenance import housekeeping
 from filmstack.server.materials.router import router as materials_router
 from filmstack.server.materials.trash_router import router as trash_router
@@ -148,8 +149,8 @@ def configure_logging() -> None:
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler = BatchedStreamHandler()  # access lines a batch at a time (logs.py)
+    handler.setFormatter(LineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.filmstack = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)

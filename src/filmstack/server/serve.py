@@ -8,6 +8,7 @@ server alone, never the client or the command line.
 import argparse
 import asyncio
 import contextlib
+import logging
 import socket
 import sys
 from typing import Any
@@ -105,6 +106,8 @@ def run(host: str, port: int, workers: int) -> None:
 
             uvicorn.run(app_from_environment(), **uvicorn_options(host, port))
     finally:
+        for handler in logging.getLogger("filmstack").handlers:
+            handler.flush()  # the last access lines before the line that says it stopped
         print(f"filmstack stopped serving at http://{host}:{port}/", file=sys.stderr, flush=True)
 
 
