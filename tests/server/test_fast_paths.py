@@ -331,16 +331,25 @@ def _calls(dependant: Any) -> set[str]:
     return out
 
 
-def test_fastapi_solves_no_session_or_settings_dependency(index: RouteIndex) -> None:
-    """RequestRoute makes the session and reads the settings itself: FastAPI solves neither
-    (each solved dependency costs about 30 µs a request), for any route of the app."""
+def test_fastapi_solves_no_session_settings_or_key_dependency(index: RouteIndex) -> None:
+    """RequestRoute makes the session, reads the settings and takes the key itself: FastAPI
+    solves none of them (each solved dependency costs about 30 µs a request), for any route
+    of the app, and the route knows the scopes the key needs."""
     routes = [r for rs in index._index.values() for r in rs if isinstance(r, RequestRoute)]
     assert len(routes) > 30
+    keys = {"require_read", "require_write", "require_delete", "require_admin"}
     for route in routes:
         calls = _calls(route.dependant)
-        assert not calls & {"get_session", "get_settings"}, (route.path, calls)
+        assert not calls & ({"get_session", "get_settings"} | keys), (route.path, calls)
     create = next(r for r in routes if r.path == "/target-materials/" and "POST" in r.methods)
-    assert _calls(create.dependant) == {"require_write", "idempotency"}
+    assert _calls(create.dependant) == {"idempotency"}
+    assert create.key_scopes == ("write",)
+    layers = next(
+        r for r in routes if r.path == "/target-materials/{target_material_id:digits}/layers"
+    )
+    assert _calls(layers.dependant) == {"_read_material"} and layers.key_scopes == ("read",)
+    health = next(r for rs in index._index.values() for r in rs if r.path == "/healthz")
+    assert not getattr(health, "key_scopes", ())
 
 
 def test_a_material_dependency_without_a_session_is_refused_at_startup() -> None:
@@ -521,3 +530,42 @@ def test_a_failed_commit_leaves_the_connection_clean(tmp_path: Path) -> None:
     session.close()
     assert _notes(db) == []
     db.dispose()
+
+
+# ------------------------------------------------------------ the key, taken by RequestRoute
+
+_VALID = {"sample": {"sample_name": "order", "substrate": "Si"}, "layers": []}
+
+
+@pytest.mark.parametrize(
+    ("headers", "content", "status"),
+    [
+        # No key: 401 before the body's schema, the path or the If-Match is looked at ...
+        ({}, b'{"sample": 5}', 401),
+        # ... but after the body is declared JSON and parses, as when FastAPI solved the key.
+        ({"Content-Type": "text/plain"}, b"{}", 415),
+        ({}, b'{"sample": ', 422),
+        ({}, b"[" * 100_000, 422),
+    ],
+)
+def test_the_key_is_checked_where_fastapi_checked_it(
+    server: ServerThread, headers: dict[str, str], content: bytes, status: int
+) -> None:
+    sent = {"Content-Type": "application/json", **headers}
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        answer = client.post("/target-materials/", content=content, headers=sent)
+    assert answer.status_code == status, answer.text
+
+
+def test_a_key_without_a_scope_a_material_needs_is_403(
+    server: ServerThread, keys: Keys, api: httpx.Client
+) -> None:
+    created = api.post("/target-materials/", json=_VALID)
+    assert created.status_code == 200, created.text
+    material_id = created.json()["sample_id"]
+    with httpx.Client(base_url=server.url, headers={"X-API-KEY": keys.reader}) as reader:
+        assert reader.get(f"/target-materials/{material_id}/layers").status_code == 200
+        refused = reader.delete(f"/target-materials/{material_id}")
+        assert refused.status_code == 403 and "'delete' scope" in refused.text
+    with httpx.Client(base_url=server.url) as anonymous:
+        assert anonymous.get(f"/target-materials/{material_id}/layers").status_code == 401

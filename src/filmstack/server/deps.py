@@ -71,12 +71,12 @@ async def get_settings(request: Request) -> Settings:
 class PendingKey:
     """A sent key, checked inside the request's transaction; reads as the Principal it names."""
 
-    __slots__ = ("database", "failed", "key", "principal", "scope", "session")
+    __slots__ = ("database", "failed", "key", "principal", "scopes", "session")
 
-    def __init__(self, database: Database, key: str, scope: str) -> None:
+    def __init__(self, database: Database, key: str, *scopes: str) -> None:
         self.database = database
         self.key = key
-        self.scope = scope
+        self.scopes = scopes
         self.session: Session | None = None
         self.principal: Principal | None = None
         self.failed: Callable[[], None] = lambda: None  # counts a bad key against its sender
@@ -86,8 +86,9 @@ class PendingKey:
         if principal is None:
             self.failed()
             raise Unauthorized("Invalid or revoked API key.")
-        if self.scope not in principal.scopes:
-            raise Forbidden(f"This API key lacks the '{self.scope}' scope.")
+        for scope in self.scopes:
+            if scope not in principal.scopes:
+                raise Forbidden(f"This API key lacks the '{scope}' scope.")
         self.principal = principal
         return principal
 
@@ -155,26 +156,58 @@ def _require(scope: str) -> Callable[..., Any]:
     scheme for every operation that depends on this, see openapi.py)."""
 
     async def dependency(request: Request) -> Principal:
-        key = request.headers.get(API_KEY_HEADER)
-        # An address that keeps sending bad keys is refused (429) before it costs a database
-        # read; the key itself is checked in the request's transaction (PendingKey.check).
-        throttle: FailureThrottle = request.app.state.auth_throttle
-        address = request.client.host if request.client else "unknown"
-        throttle.check(address)
-        if not key:
-            raise Unauthorized("Missing API key: send it in the X-API-KEY header.")
-        pending = PendingKey(get_database(request), key, scope)
-        pending.failed = functools.partial(throttle.failed, address)
-        return cast(Principal, pending)
+        return sent_key(request, scope)
 
     dependency.__name__ = f"require_{scope}"
     dependency.filmstack_key_scope = scope  # type: ignore[attr-defined]
     return dependency
 
 
-def needs_key(dependant: Any) -> bool:
-    """Whether an endpoint (its FastAPI dependant) depends on an API key, at any depth."""
-    if getattr(dependant.call, "filmstack_key_scope", None) is not None:
+def sent_key(request: Request, *scopes: str) -> Principal:
+    """The request's key, to be checked for `scopes` in its transaction; 401 if none was sent.
+
+    An address that keeps sending bad keys is refused (429) before it costs a database read;
+    the key itself is checked in the request's transaction (PendingKey.check).
+    """
+    key = request.headers.get(API_KEY_HEADER)
+    throttle: FailureThrottle = request.app.state.auth_throttle
+    address = request.client.host if request.client else "unknown"
+    throttle.check(address)
+    if not key:
+        raise Unauthorized("Missing API key: send it in the X-API-KEY header.")
+    pending = PendingKey(get_database(request), key, *scopes)
+    pending.failed = functools.partial(throttle.failed, address)
+    return cast(Principal, pending)
+
+
+_SENT_KEY = "filmstack.key"  # the request scope's entry: the PendingKey RequestRoute made
+
+
+def request_key(request: Request) -> Principal:
+    """The key RequestRoute took from the request before anything else ran (see
+    `needs_key_for`), for the dependencies it makes and those that FastAPI solves."""
+    principal: Principal = request.scope[_SENT_KEY]
+    return principal
+
+
+def needs_key_for(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark a dependency that reads the request's key (request_key) with `scope`: a
+    RequestRoute whose endpoint depends on it takes the key before FastAPI solves anything."""
+
+    def mark(dependency: Callable[..., Any]) -> Callable[..., Any]:
+        dependency.filmstack_needs_key = scope  # type: ignore[attr-defined]
+        return dependency
+
+    return mark
+
+
+def needs_key(route: Any) -> bool:
+    """Whether a route (or a FastAPI dependant) depends on an API key, at any depth."""
+    if getattr(route, "key_scopes", ()):
+        return True
+    dependant = getattr(route, "dependant", route)
+    call = dependant.call
+    if getattr(call, "filmstack_key_scope", None) or getattr(call, "filmstack_needs_key", None):
         return True
     return any(needs_key(sub) for sub in dependant.dependencies)
 
@@ -278,13 +311,17 @@ def _in_worker_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     """
     work = _one_transaction(endpoint)
     may_run_inline = not getattr(endpoint, "filmstack_long_running", False)
-    signature, made, request_name, hidden = _made_here(endpoint)
+    signature, made, request_name, hidden, scopes = _made_here(endpoint)
 
     @functools.wraps(endpoint)
     async def run(**kwargs: Any) -> Any:
         request = kwargs.pop(request_name) if hidden else kwargs[request_name]
         for name, make in made.items():
             kwargs[name] = make(request)
+        if scopes:
+            for value in kwargs.values():
+                if isinstance(value, PendingMaterial):
+                    value.principal = request_key(request)
         session = next((v for v in kwargs.values() if isinstance(v, Session)), None)
         if session is None:
             return await run_in_threadpool(work, **kwargs)
@@ -310,6 +347,7 @@ def _in_worker_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
             return await run_in_threadpool(work, **kwargs)
 
     run.__signature__ = signature  # type: ignore[attr-defined]
+    run.filmstack_key_scopes = scopes  # type: ignore[attr-defined]
     return run
 
 
@@ -337,25 +375,37 @@ async def _write_turn(turn: asyncio.Lock, timeout_s: float) -> AsyncIterator[Non
 
 def _made_here(
     endpoint: Callable[..., Any],
-) -> tuple[inspect.Signature, dict[str, Callable[[Request], Any]], str, bool]:
-    """What FastAPI is to solve of an endpoint, and what its RequestRoute makes itself.
+) -> tuple[inspect.Signature, dict[str, Callable[[Request], Any]], str, bool, tuple[str, ...]]:
+    """What FastAPI is to solve of an endpoint, what its RequestRoute makes itself, and the
+    scopes its key must have.
 
-    The session and the settings are made from the request as the endpoint runs: the endpoint's
-    signature as FastAPI sees it leaves them out, and takes the Request (FastAPI hands that
-    over without solving anything) under a hidden name if the endpoint does not take it.
+    The session, the settings and the key are made from the request as the endpoint runs: the
+    endpoint's signature as FastAPI sees it leaves them out, and takes the Request (FastAPI
+    hands that over without solving anything) under a hidden name if the endpoint does not
+    take it. The key is taken from the request before FastAPI solves anything (RequestRoute),
+    for the endpoint and for the dependencies that need it (`needs_key_for`): a missing key is
+    a 401 before any other parameter is looked at, as when FastAPI solved it first.
     """
     hints = get_type_hints(endpoint, include_extras=True)
     signature = inspect.signature(endpoint)
     made: dict[str, Callable[[Request], Any]] = {}
+    scopes: list[str] = []
     materials = False
     for name, hint in hints.items():
         for meta in getattr(hint, "__metadata__", ()):
             dependency = getattr(meta, "dependency", None)
+            scope = getattr(dependency, "filmstack_key_scope", None)
+            needed = getattr(dependency, "filmstack_needs_key", None)
             if dependency is get_session:
                 made[name] = new_session
             elif dependency is get_settings:
                 made[name] = settings_of
-            elif getattr(dependency, "filmstack_material", False):
+            elif scope is not None:
+                made[name] = request_key
+                scopes.append(scope)
+            elif needed is not None:
+                scopes.append(needed)
+            if getattr(dependency, "filmstack_material", False):
                 materials = True
     if materials and not any(make is new_session for make in made.values()):
         raise TypeError(f"{endpoint.__name__}: a material dependency needs a session to load in")
@@ -365,7 +415,8 @@ def _made_here(
     if request_name is None:
         request_name = _REQUEST
         kept.append(inspect.Parameter(_REQUEST, inspect.Parameter.KEYWORD_ONLY, annotation=Request))
-    return signature.replace(parameters=kept), made, request_name, hidden
+    unique = tuple(dict.fromkeys(scopes))
+    return signature.replace(parameters=kept), made, request_name, hidden, unique
 
 
 class RequestRoute(APIRoute):
@@ -377,15 +428,30 @@ class RequestRoute(APIRoute):
             endpoint = _in_worker_thread(endpoint)
         elif _takes_session(endpoint):
             raise TypeError(f"{endpoint.__name__}: a session needs a sync endpoint to end it")
+        # The scopes the caller's key must have (the OpenAPI document declares the scheme).
+        self.key_scopes: tuple[str, ...] = getattr(endpoint, "filmstack_key_scopes", ())
         super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        if self.body_field is None:
+        takes_body, scopes = self.body_field is not None, self.key_scopes
+        if not takes_body and not scopes:
             return handler
 
         async def checked(request: Request) -> Response:
-            require_json_body(request)
+            if takes_body:
+                require_json_body(request)
+                # As FastAPI's handler does, before any dependency: the body is read (a slow
+                # or large one is 408 or 413) and parsed, both kept for the handler. JSON that
+                # does not parse (or nests too deep) is left to the handler, which parses it
+                # again and answers as it always has.
+                if scopes and await request.body():
+                    try:
+                        await request.json()
+                    except Exception:  # noqa: BLE001 - FastAPI's handler answers it
+                        return await handler(request)
+            if scopes:
+                request.scope[_SENT_KEY] = sent_key(request, *scopes)
             return await handler(request)
 
         return checked
@@ -464,7 +530,7 @@ class PendingMaterial:
 
     def __init__(
         self,
-        principal: Principal,
+        principal: Principal | None,
         material_id: int,
         *,
         for_update: bool = False,
@@ -479,7 +545,10 @@ class PendingMaterial:
 
     def load(self, session: Session) -> TargetMaterial:
         """The material, in the request's session (which RequestRoute makes as the endpoint
-        runs, so that the dependency itself takes none)."""
+        runs, so that the dependency itself takes none), with the request's key, which
+        RequestRoute hands over (`principal`)."""
+        if self.principal is None:
+            raise RuntimeError("a material dependency was used outside a RequestRoute")
         if not self.for_update:
             return read_material(session, self.principal, self.material_id)
         return lock_material(
@@ -487,8 +556,9 @@ class PendingMaterial:
         )
 
 
-async def _read_material(target_material_id: MaterialPathId, principal: ReadKey) -> PendingMaterial:
-    return PendingMaterial(principal, target_material_id)
+@needs_key_for("read")
+async def _read_material(target_material_id: MaterialPathId) -> PendingMaterial:
+    return PendingMaterial(None, target_material_id)
 
 
 _read_material.filmstack_material = True  # type: ignore[attr-defined]
@@ -498,13 +568,13 @@ def _locked_material(scope: str, *, trashed: bool = False) -> Callable[..., Any]
     """The dependency for a material a write locks, If-Match checked, with a key of `scope`;
     `trashed` for one in the trash."""
 
+    @needs_key_for(scope)
     async def dependency(
         target_material_id: MaterialPathId,
-        principal: Annotated[Principal, Depends(_KEY_CHECKS[scope])],
         if_match: IfMatch = None,
     ) -> PendingMaterial:
         return PendingMaterial(
-            principal,
+            None,
             target_material_id,
             for_update=True,
             if_match=if_match,

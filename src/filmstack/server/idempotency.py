@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from filmstack.server.db import Database, utcnow
-from filmstack.server.deps import WriteKey, get_database, resolve_apart
+from filmstack.server.deps import get_database, needs_key_for, request_key, resolve_apart
 from filmstack.server.errors import Conflict, InvalidInput
 from filmstack.server.materials.models import IdempotencyKey
 
@@ -243,9 +243,9 @@ def _write_turn(_request: Request) -> AbstractAsyncContextManager[Any]:
     return nullcontext()
 
 
+@needs_key_for("write")
 async def idempotency(
     request: Request,
-    principal: WriteKey,
     key: Annotated[
         str | None,
         Header(
@@ -260,7 +260,7 @@ async def idempotency(
         return
     db = get_database(request)
     # The claim is a transaction of its own, before the request's: the key is checked apart.
-    owner = await run_in_threadpool(resolve_apart, principal)
+    owner = await run_in_threadpool(resolve_apart, request_key(request))
     idem = Idempotency(
         key=check_key(key),
         organization_id=owner.organization_id,

@@ -138,7 +138,7 @@ def _declare_keys(app: FastAPI, schema: dict[str, Any]) -> None:
     for route in _api_routes(app.routes):
         if not route.include_in_schema:
             continue
-        if not needs_key(route.dependant):
+        if not needs_key(route):
             continue
         item = schema.get("paths", {}).get(route.path_format, {})
         for method in route.methods or ():
