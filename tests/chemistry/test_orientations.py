@@ -96,3 +96,13 @@ def test_four_index_check_names_the_expected_i(
 def test_non_text_is_rejected() -> None:
     with pytest.raises(ChemistryError, match="must be text"):
         parse_orientation(1)  # type: ignore[arg-type]
+
+
+def test_parsing_is_cached_and_errors_are_raised_each_time() -> None:
+    assert parse_orientation("(001)") is parse_orientation(" (001) ")  # one frozen answer
+    first = parse_orientation("(001)").as_dict()
+    first["indices"].append(9)  # a caller's dict is its own
+    assert parse_orientation("(001)").as_dict() == {"kind": "plane", "indices": [0, 0, 1]}
+    for _ in range(2):
+        with pytest.raises(ChemistryError):
+            parse_orientation("(00")

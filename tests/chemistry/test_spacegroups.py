@@ -117,3 +117,14 @@ def test_plane_group_spelling_suggests_the_capital() -> None:
 def test_near_miss_suggests_a_symbol() -> None:
     with pytest.raises(ChemistryError, match="did you mean `Fm-3m`"):
         parse_space_group("Fm3-m")
+
+
+def test_symbols_are_cached_and_errors_are_raised_each_time() -> None:
+    assert parse_space_group("Pm-3m") is parse_space_group("Pm-3m")
+    assert parse_space_group("Pm-3m").input == "Pm-3m"
+    assert parse_space_group("P m -3 m").input == "P m -3 m"  # each spelling keeps its own
+    for _ in range(2):
+        with pytest.raises(ChemistryError):
+            parse_space_group("Qx7")
+        with pytest.raises(ChemistryError):
+            parse_space_group(True)  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .errors import ChemistryError
 
@@ -63,6 +64,13 @@ def parse_orientation(text: str) -> Orientation:
             f"(at most {MAX_ORIENTATION_LENGTH} characters)",
             text=typed[:MAX_ORIENTATION_LENGTH],
         )
+    return _parsed(typed)
+
+
+@lru_cache(maxsize=1024)
+def _parsed(typed: str) -> Orientation:
+    """The orientation of stripped, bounded text; cached (an Orientation is frozen, an error
+    is raised anew each time)."""
     named = _NAMED.fullmatch(typed)
     if named:
         return Orientation(typed, "plane", NAMED_PLANES[named.group(1).lower()])

@@ -11,7 +11,7 @@ import difflib
 import re
 import warnings
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from .errors import ChemistryError
 
@@ -120,7 +120,9 @@ def _by_number(number: int, typed: str) -> SpaceGroup:
     return SpaceGroup(space_group_symbol(number), number, typed)
 
 
+@lru_cache(maxsize=1024)
 def _by_symbol(typed: str) -> SpaceGroup:
+    """A symbol's standard group; cached (a group is frozen, an error is raised anew)."""
     text = _OVERLINED_DIGIT.sub(r"-\1", typed.translate(_FOLD))
     setting = _SETTING.search(text)
     if setting:
