@@ -569,3 +569,12 @@ def test_a_key_without_a_scope_a_material_needs_is_403(
         assert refused.status_code == 403 and "'delete' scope" in refused.text
     with httpx.Client(base_url=server.url) as anonymous:
         assert anonymous.get(f"/target-materials/{material_id}/layers").status_code == 401
+
+
+@pytest.mark.parametrize("on", [False, True])
+def test_fastapi_telemetry_is_a_setting(tmp_path: Path, on: bool) -> None:
+    """Off by default: FastAPI would ask the OpenTelemetry providers on every request."""
+    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 't.db'}")
+    app = create_app(settings.model_copy(update={"telemetry": on}))
+    config = app._telemetry
+    assert (config["tracing"], config["metrics"], config["logs"]) == (on, on, on)

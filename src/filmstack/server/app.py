@@ -11,6 +11,7 @@ import anyio
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from fastapi.telemetry import TelemetryConfig
 from sqlalchemy import text
 
 from filmstack._version import __version__
@@ -40,6 +41,9 @@ Record the layer stacks a thin-film lab intends to grow. The endpoints of the pu
 `target-materials` API are wire-compatible with it; those marked *Extension* are filmstack's own.
 Every request except `/healthz` carries `X-API-KEY`.
 """
+
+
+_NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -75,6 +79,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=lifespan,
         docs_url=None,  # install_docs serves /docs and /redoc from the package
         redoc_url=None,
+        # FastAPI asks the OpenTelemetry providers on every request whether they are set up.
+        telemetry=None if settings.telemetry else _NO_TELEMETRY,
     )
     app.state.settings = settings
     app.state.database = db

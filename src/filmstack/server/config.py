@@ -113,6 +113,11 @@ class Settings(BaseSettings):
     body_timeout_s: float = Field(
         default=30.0, gt=0, le=3600, description="Time a client has to send a request's body."
     )
+    telemetry: bool = Field(
+        default=False,
+        description="FastAPI's OpenTelemetry spans and metrics, for the providers the process "
+        "configures (off: its check of the providers costs every request).",
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

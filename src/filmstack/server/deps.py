@@ -268,7 +268,8 @@ def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
             session.end(commit=False)
             raise
         finally:
-            session.close()
+            if session.in_transaction() or session.identity_map or session.new:
+                session.close()  # nothing to release or to detach otherwise: Core work alone
 
     return run
 
