@@ -2,6 +2,7 @@
 route FastAPI would pick, the key check on SQLite's driver finds what SQLAlchemy finds (and fails
 as SQLAlchemy fails), and GET one in one statement is GET one."""
 
+import inspect
 import sqlite3
 import threading
 import time
@@ -30,6 +31,7 @@ from filmstack.server.db import (
 )
 from filmstack.server.deps import MaterialDep, RequestRoute
 from filmstack.server.errors import is_busy
+from filmstack.server.idempotency import idempotency
 from filmstack.server.materials.models import DetailNote, Layer, TargetMaterial
 from filmstack.server.materials.serialize import read_detail, read_one
 from filmstack.server.migrations import upgrade
@@ -342,7 +344,8 @@ def test_fastapi_solves_no_session_settings_or_key_dependency(index: RouteIndex)
         calls = _calls(route.dependant)
         assert not calls & ({"get_session", "get_settings"} | keys), (route.path, calls)
     create = next(r for r in routes if r.path == "/target-materials/" and "POST" in r.methods)
-    assert _calls(create.dependant) == {"idempotency"}
+    assert _calls(create.dependant) == {"idempotency"}  # a plain coroutine: deps.Around
+    assert not inspect.isasyncgenfunction(idempotency)
     assert create.key_scopes == ("write",)
     layers = next(
         r for r in routes if r.path == "/target-materials/{target_material_id:digits}/layers"

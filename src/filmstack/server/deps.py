@@ -232,6 +232,15 @@ DeleteKey = Annotated[Principal, Depends(_KEY_CHECKS["delete"])]
 AdminKey = Annotated[Principal, Depends(_KEY_CHECKS["admin"])]
 
 
+class Around:
+    """A dependency's value that is a context for the endpoint's work: RequestRoute enters
+    `around()` just before the work (after FastAPI has validated every parameter), hands the
+    endpoint what it yields, and leaves it when the work is done or has failed."""
+
+    def around(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        raise NotImplementedError
+
+
 def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(endpoint)
     def run(*args: Any, **kwargs: Any) -> Any:
@@ -323,6 +332,13 @@ def _in_worker_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
             for value in kwargs.values():
                 if isinstance(value, PendingMaterial):
                     value.principal = request_key(request)
+        around = next((n for n, v in kwargs.items() if isinstance(v, Around)), None)
+        if around is None:
+            return await dispatch(kwargs)
+        async with kwargs[around].around() as kwargs[around]:
+            return await dispatch(kwargs)
+
+    async def dispatch(kwargs: dict[str, Any]) -> Any:
         session = next((v for v in kwargs.values() if isinstance(v, Session)), None)
         if session is None:
             return await run_in_threadpool(work, **kwargs)

@@ -23,10 +23,10 @@ while another process works, because step 2 looks again under the write lock).
 
 import hashlib
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, nullcontext
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import orjson
 from fastapi import Depends, Header, Request, Response
@@ -36,7 +36,13 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from filmstack.server.db import Database, utcnow
-from filmstack.server.deps import get_database, needs_key_for, request_key, resolve_apart
+from filmstack.server.deps import (
+    Around,
+    get_database,
+    needs_key_for,
+    request_key,
+    resolve_apart,
+)
 from filmstack.server.errors import Conflict, InvalidInput
 from filmstack.server.materials.models import IdempotencyKey
 
@@ -243,6 +249,17 @@ def _write_turn(_request: Request) -> AbstractAsyncContextManager[Any]:
     return nullcontext()
 
 
+class _Claim(Around):
+    """A request's Idempotency-Key, claimed as its RequestRoute runs the endpoint."""
+
+    def __init__(self, request: Request, key: str) -> None:
+        self.request = request
+        self.key = key
+
+    def around(self) -> AbstractAsyncContextManager[Idempotency]:
+        return _claimed(self.request, self.key)
+
+
 @needs_key_for("write")
 async def idempotency(
     request: Request,
@@ -254,10 +271,18 @@ async def idempotency(
             "is answered with the first answer and writes nothing (kept 24 hours).",
         ),
     ] = None,
-) -> AsyncIterator[Idempotency]:
+) -> Idempotency:
+    """The endpoint's Idempotency: without a key, one that does nothing; with one, the claim
+    around the endpoint's work, which its RequestRoute makes (`deps.Around`) after the body
+    has been validated: cheaper than a generator dependency, which FastAPI runs in an exit
+    stack of its own, and nothing to claim for a body that is refused anyway."""
     if key is None:
-        yield Idempotency()
-        return
+        return Idempotency()
+    return cast(Idempotency, _Claim(request, key))
+
+
+@asynccontextmanager
+async def _claimed(request: Request, key: str) -> AsyncIterator[Idempotency]:
     db = get_database(request)
     # The claim is a transaction of its own, before the request's: the key is checked apart.
     owner = await run_in_threadpool(resolve_apart, request_key(request))
@@ -297,4 +322,4 @@ def _purge_due(request: Request) -> bool:
     return True
 
 
-IdempotencyDep = Annotated[Idempotency, Depends(idempotency, scope="function")]
+IdempotencyDep = Annotated[Idempotency, Depends(idempotency)]
