@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_wrk.py [--backends sqlite,postgresql] [--workers 1,2]
         [--seconds 5] [--connections 4] [--n 1000] [--scale] [--out results.json] [--floor-each]
+        [--interleave K]
 
 For each backend and worker count it starts a real `filmstack serve` on a fresh SQLite file or a
 fresh PostgreSQL database, bulk-loads --n materials of three layers (SQLAlchemy Core, exactly the
@@ -10,7 +11,9 @@ second warm-up). Per operation: req/s, p50/p99 latency and the server process tr
 request (utime+stime from /proc, workers included), and the ratio of that CPU to the same run's
 bare-Starlette floor (bench/floor_app.py under the same uvicorn) and to /healthz; with
 --floor-each the floor is measured again just before each operation, and each ratio is to that
-one (on a machine whose speed drifts from minute to minute). --scale then
+one (on a machine whose speed drifts from minute to minute); with --interleave K each operation
+runs as K one-second slices, each after a one-second slice of the floor, and its ratio is the
+median of the K slice ratios. --scale then
 loads materials up to 333,334 (1,000,002 layers) and measures the same operations again.
 All traffic stays on loopback; databases and files are removed afterwards.
 """
@@ -22,6 +25,7 @@ import base64
 import json
 import os
 import random
+import statistics
 import sys
 import time
 import urllib.parse
@@ -223,20 +227,27 @@ def measure(
             continue
         if args.ops and not any(o in name for o in args.ops.split(",")):
             continue
-        adjacent = args.floor_now() if args.floor_now else None
-        run = wrk(
-            name,
-            server.base,
-            server.pid,
-            key=key,
-            connections=args.connections,
-            seconds=args.seconds,
-            db_pids=loader.backend_pids,
-            **kw,
-        )
+        ratios: list[float] = []
+        if args.interleave:
+            run, ratios = interleaved(server, key, loader, args, name, kw)
+            adjacent: float | None = run.cpu_ms / statistics.median(ratios)
+        else:
+            adjacent = args.floor_now() if args.floor_now else None
+            run = wrk(
+                name,
+                server.base,
+                server.pid,
+                key=key,
+                connections=args.connections,
+                seconds=args.seconds,
+                db_pids=loader.backend_pids,
+                **kw,
+            )
         item = {"tag": tag, "load": load(), **run.as_dict()}
-        if adjacent is not None:  # the floor measured just before this operation
+        if adjacent is not None:  # the floor measured next to this operation
             item["floor_cpu_ms"] = adjacent
+        if ratios:
+            item["floor_ratios"] = ratios
         out.append(item)
         show(tag, run, adjacent)
     if (only is None or "stream" in only) and (not args.ops or "stream" in args.ops):
@@ -265,6 +276,48 @@ def measure(
             flush=True,
         )
     return out
+
+
+def interleaved(
+    server: Process,
+    key: str,
+    loader: Loader,
+    args: argparse.Namespace,
+    name: str,
+    kw: dict[str, Any],
+) -> tuple[Run, list[float]]:
+    """--interleave K: K one-second slices of the floor and of the operation, in turn, and the
+    ratio of each slice to the floor slice just before it. A machine whose speed drifts within
+    minutes moves both halves of a pair alike; the median of the K ratios is the figure."""
+    runs: list[Run] = []
+    ratios: list[float] = []
+    for i in range(args.interleave):
+        floor_ms = args.floor_slice()
+        run = wrk(
+            name,
+            server.base,
+            server.pid,
+            key=key,
+            connections=args.connections,
+            seconds=1,
+            warmup=1.0 if i == 0 else 0,
+            db_pids=loader.backend_pids,
+            **kw,
+        )
+        runs.append(run)
+        ratios.append(run.cpu_ms / floor_ms)
+    total = Run(
+        name=name,
+        requests=sum(r.requests for r in runs),
+        seconds=sum(r.seconds for r in runs),
+        p50_ms=statistics.median(r.p50_ms for r in runs),
+        p99_ms=statistics.median(r.p99_ms for r in runs),
+        cpu_s=sum(r.cpu_s for r in runs),
+        errors=sum(r.errors for r in runs),
+        connections=args.connections,
+        db_cpu_s=sum(r.db_cpu_s for r in runs),
+    )
+    return total, ratios
 
 
 def show(tag: str, run: Run, floor_ms: float | None = None) -> None:
@@ -405,6 +458,13 @@ def main() -> int:
         action="store_true",
         help="measure the floor again just before each operation, and divide by that one",
     )
+    p.add_argument(
+        "--interleave",
+        type=int,
+        default=0,
+        metavar="K",
+        help="K one-second slices of the floor and each operation in turn; the median ratio",
+    )
     args = p.parse_args()
     args.floor_now = None
     print(
@@ -416,7 +476,7 @@ def main() -> int:
     with scratch_dir() as tmp:
         fl = floor_server(tmp / "floor.log")
 
-        def floor_run(seconds: float) -> Run:
+        def floor_run(seconds: float, warmup: float = 1.0) -> Run:
             return wrk(
                 "floor (bare Starlette)",
                 fl.base,
@@ -424,15 +484,18 @@ def main() -> int:
                 paths=["/healthz"],
                 connections=args.connections,
                 seconds=seconds,
+                warmup=warmup,
             )
 
+        keep_floor = args.floor_each or args.interleave
         try:
             run = floor_run(args.seconds)
         finally:
-            if not args.floor_each:
+            if not keep_floor:
                 fl.stop()
         if args.floor_each:  # a machine whose speed drifts: the floor next to each figure
             args.floor_now = lambda: floor_run(max(2.0, args.seconds / 2)).cpu_ms
+        args.floor_slice = lambda: floor_run(1, warmup=0).cpu_ms
         show("floor", run)
         floor = run.as_dict()
         results.append({"tag": "floor", "load": load(), **floor})
@@ -441,7 +504,7 @@ def main() -> int:
         for backend in (b for b in args.backends.split(",") if b):
             for workers in (int(w) for w in args.workers.split(",")):
                 results.extend(one_backend(backend, workers, args, tmp, floor))  # type: ignore[arg-type]
-        if args.floor_each:
+        if keep_floor:
             fl.stop()
     report(results, float(floor["cpu_ms"]))
     if args.out:
