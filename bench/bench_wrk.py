@@ -233,16 +233,7 @@ def measure(
             adjacent: float | None = run.cpu_ms / statistics.median(ratios)
         else:
             adjacent = args.floor_now() if args.floor_now else None
-            run = wrk(
-                name,
-                server.base,
-                server.pid,
-                key=key,
-                connections=args.connections,
-                seconds=args.seconds,
-                db_pids=loader.backend_pids,
-                **kw,
-            )
+            run = drive(server, key, loader, args, name, kw, seconds=args.seconds)
         item = {"tag": tag, "load": load(), **run.as_dict()}
         if adjacent is not None:  # the floor measured next to this operation
             item["floor_cpu_ms"] = adjacent
@@ -278,6 +269,31 @@ def measure(
     return out
 
 
+def drive(
+    server: Process,
+    key: str,
+    loader: Loader,
+    args: argparse.Namespace,
+    name: str,
+    kw: dict[str, Any],
+    *,
+    seconds: float,
+    warmup: float = 1.0,
+) -> Run:
+    """One wrk run of an operation against the server."""
+    return wrk(
+        name,
+        server.base,
+        server.pid,
+        key=key,
+        connections=args.connections,
+        seconds=seconds,
+        warmup=warmup,
+        db_pids=loader.backend_pids,
+        **kw,
+    )
+
+
 def interleaved(
     server: Process,
     key: str,
@@ -293,17 +309,7 @@ def interleaved(
     ratios: list[float] = []
     for i in range(args.interleave):
         floor_ms = args.floor_slice()
-        run = wrk(
-            name,
-            server.base,
-            server.pid,
-            key=key,
-            connections=args.connections,
-            seconds=1,
-            warmup=1.0 if i == 0 else 0,
-            db_pids=loader.backend_pids,
-            **kw,
-        )
+        run = drive(server, key, loader, args, name, kw, seconds=1, warmup=1.0 if i == 0 else 0)
         runs.append(run)
         ratios.append(run.cpu_ms / floor_ms)
     total = Run(
