@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import json
 import os
 import random
@@ -29,6 +30,7 @@ import statistics
 import sys
 import time
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -229,7 +231,11 @@ def measure(
             continue
         ratios: list[float] = []
         if args.interleave:
-            run, ratios = interleaved(server, key, loader, args, name, kw)
+            run, ratios = interleaved(
+                functools.partial(drive, server, key, loader, args, name, kw, seconds=1),
+                args,
+                name,
+            )
             adjacent: float | None = run.cpu_ms / statistics.median(ratios)
         else:
             adjacent = args.floor_now() if args.floor_now else None
@@ -295,12 +301,7 @@ def drive(
 
 
 def interleaved(
-    server: Process,
-    key: str,
-    loader: Loader,
-    args: argparse.Namespace,
-    name: str,
-    kw: dict[str, Any],
+    slice_of: Callable[..., Run], args: argparse.Namespace, name: str
 ) -> tuple[Run, list[float]]:
     """--interleave K: K one-second slices of the floor and of the operation, in turn, and the
     ratio of each slice to the floor slice just before it. A machine whose speed drifts within
@@ -309,7 +310,7 @@ def interleaved(
     ratios: list[float] = []
     for i in range(args.interleave):
         floor_ms = args.floor_slice()
-        run = drive(server, key, loader, args, name, kw, seconds=1, warmup=1.0 if i == 0 else 0)
+        run = slice_of(warmup=1.0 if i == 0 else 0)  # a warm-up before the first slice
         runs.append(run)
         ratios.append(run.cpu_ms / floor_ms)
     total = Run(
