@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.routing import Match
 
+from filmstack.chemistry.formulas import load_engine
 from filmstack.server.accounts.service import authenticate, hash_key
 from filmstack.server.app import create_app
 from filmstack.server.config import Settings
@@ -581,3 +582,33 @@ def test_fastapi_telemetry_is_a_setting(tmp_path: Path, on: bool) -> None:
     app = create_app(settings.model_copy(update={"telemetry": on}))
     config = app._telemetry
     assert (config["tracing"], config["metrics"], config["logs"]) == (on, on, on)
+
+
+def test_a_create_refused_for_its_substrate_never_takes_the_write_lock(
+    server: ServerThread, api: httpx.Client, database: Database, backend: Backend
+) -> None:
+    """Every check of a create (the substrate's orientation too) runs before its first
+    statement: the one that is refused has not begun a transaction, nor waited for SQLite's
+    write lock; a bad key is still 401."""
+    if backend.name != "sqlite":
+        pytest.skip("SQLite only: its statements are traced on the loop's connection")
+    load_engine()  # the server's warm-up, done: requests run in the loop, on its connection
+    assert api.get("/target-materials/").status_code == 200  # the loop's connection exists
+    seen: list[str] = []
+    drivers = [c.connection.driver_connection for c in database._kept.values()]
+    for driver in drivers:
+        driver.set_trace_callback(seen.append)
+    body = {
+        "sample": {"sample_name": "x", "substrate": "SrTiO3", "substrate_orientation": "(00"},
+        "layers": [{"layer_id": 1, "composition_string": "BaTiO3", "orientation": "(001)"}],
+    }
+    try:
+        refused = api.post("/target-materials/", json=body)
+    finally:
+        for driver in drivers:
+            driver.set_trace_callback(None)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"][0]["loc"] == ["body", "sample", "substrate_orientation"]
+    assert not [sql for sql in seen if sql.startswith("BEGIN")], seen
+    with httpx.Client(base_url=server.url, headers={"X-API-KEY": "nonsense"}) as stranger:
+        assert stranger.post("/target-materials/", json=body).status_code == 401

@@ -287,12 +287,15 @@ def parsed_stack(prompt: str, settings: Settings) -> dict[str, Any]:
     return body
 
 
-def fill_unit_cells(session: Session, organization_id: int, rows: Sequence[dict[str, Any]]) -> None:
-    """Layers given in unit cells get thickness_nm from their lattice, where it is known."""
+def fill_unit_cells(session: Session, principal: Principal, rows: Sequence[dict[str, Any]]) -> None:
+    """Layers given in unit cells get thickness_nm from their lattice, where it is known.
+
+    Only these read the organization's lattices: for any other stack the request's
+    transaction (and a write's lock) has not begun here, nor its key check."""
     pending = [r for r in rows if r.get("thickness_unit_cells") and r.get("thickness_nm") is None]
     if not pending:
         return
-    index = organization_index(session, organization_id)
+    index = organization_index(session, principal.organization_id)
     for r in pending:
         spec = LayerSpec(
             formula=r.get("composition_string") or "",
@@ -346,7 +349,7 @@ def unsaved_report(
     check_record_text(dict(create.sample), ["body", "sample"], settings)
 
     rows = stack_rows(create.layers, ["body", "layers"], settings)
-    fill_unit_cells(session, principal.organization_id, rows)
+    fill_unit_cells(session, principal, rows)
     columns, _ = substrate_columns(
         create.sample.model_dump(exclude_unset=True),
         create.sample.sample_metadata,

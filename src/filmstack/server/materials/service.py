@@ -197,11 +197,11 @@ def create_material(
         body.sample.sample_metadata, ["body", "sample", "sample_metadata"], settings
     )
     rows = stack_rows(body.layers, ["body", "layers"], settings)
-    fill_unit_cells(session, principal.organization_id, rows)
     substrate, moved = substrate_columns(
         body.sample.model_dump(exclude_unset=True), metadata, ["body", "sample"]
     )
     metadata = moved or {}
+    fill_unit_cells(session, principal, rows)  # the first statement, if a layer counts cells
     note = body.sample.detail_note_content
     now = utcnow()
     columns: dict[str, Any] = {
@@ -306,7 +306,7 @@ def replace_stack(
     rows: list[dict[str, Any]],
 ) -> TargetMaterial:
     """Store the rows of `stack_rows()` (validated before the lock) as the whole stack."""
-    fill_unit_cells(session, principal.organization_id, rows)
+    fill_unit_cells(session, principal, rows)
     before = read_detail(session, material)
     write_stack(session, material, rows, replace=True)
     _changed(session, principal, material, "replace_layers", before, layers=True)
@@ -341,7 +341,7 @@ def add_layer(
     settings: Settings,
 ) -> Layer:
     columns = dict(columns)
-    fill_unit_cells(session, principal.organization_id, [columns])
+    fill_unit_cells(session, principal, [columns])
     if _layer_at(session, material.id, body.layer_id) is not None:
         raise Conflict(
             f"Position {body.layer_id} of target material {material.id} is already taken; "
@@ -397,7 +397,7 @@ def update_layer(
             "thickness_unit_cells": columns["thickness_unit_cells"],
             "thickness_nm": None,
         }
-        fill_unit_cells(session, principal.organization_id, [counted])
+        fill_unit_cells(session, principal, [counted])
         columns["thickness_nm"] = counted["thickness_nm"]
     before = read_detail(session, material)
     for column, value in columns.items():
