@@ -246,3 +246,47 @@ def test_get_one_and_its_layers_read_what_the_writes_stored(api: httpx.Client) -
     assert emptied["detail_note_content"] == "☃"
     assert api.get(f"/target-materials/{mid}/history/3").json() == emptied
     assert api.get(f"/target-materials/{mid}/layers").json() == []
+
+
+def _typed(value: Any) -> Any:
+    """A JSON value with each number's type kept: 20 and 20.0 compare unequal."""
+    if isinstance(value, dict):
+        return {k: _typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_typed(v) for v in value]
+    return (type(value).__name__, value)
+
+
+def test_a_create_stores_as_its_snapshot_exactly_what_get_one_reads(api: httpx.Client) -> None:
+    # Layers out of position order, every field a layer can set, numbers sent as integers:
+    # the create's history entry is built from what it wrote, not read back, and must be
+    # exactly the stored material, key for key and number type for number type.
+    stack = [
+        {
+            "layer_id": 7,
+            "composition_string": "Ba0.5Sr0.5TiO3",
+            "element_dict": {"Ba": 0.5, "Sr": 0.5, "Ti": 1, "O": 3},
+            "orientation": "(1 1 0)",
+            "space_group": "Pm-3m",
+            "mp_id": "mp-5229",
+            "thickness_nm": 20,
+            "lattice": {"a": 4, "c": 4.03},
+            "in_plane_relationship": "[100] || [100]",
+            "repeat": {"group": 1, "count": 2, "period": 2, "index": 1, "cycle": 0},
+        },
+        {"layer_id": 2, "composition_string": "SrRuO3", "space_group": 62, "thickness_nm": 5.5},
+        {"layer_id": 3, "composition_string": "SrTiO3", "thickness_unit_cells": 10},
+        {"layer_id": 1, "composition_string": "LaAlO3"},
+    ]
+    body = {"sample": {"sample_name": "every field", "substrate": "SrTiO3"}, "layers": stack}
+    created = api.post("/target-materials/", json=body)
+    assert created.status_code == 200, created.text
+    mid = created.json()["sample_id"]
+    one = api.get(f"/target-materials/{mid}").json()
+    assert [la["layer_id"] for la in one["layers"]] == [1, 2, 3, 7]
+    assert one["layers"][2]["thickness_nm"] is not None  # from the built-in lattice table
+    snapshot = api.get(f"/target-materials/{mid}/history/1").json()
+    assert _typed(snapshot) == _typed(one)
+    [entry] = entries(api, mid)
+    after = {c["field"]: c["after"] for c in entry["changes"]}
+    assert _typed(after["layers[7]"]) == _typed(one["layers"][3])

@@ -411,8 +411,7 @@ class DriverWrite:
         if conn.dialect.name != "sqlite":
             result: Any = session.execute(self.statement, rows if many else rows[0])
             return result.first() if result.returns_rows else None
-        sql, binds = self._plan(conn, tuple(rows[0]))
-        values = [[row[n] if p is None else p(row[n]) for n, p in binds] for row in rows]
+        sql, values = self._values(conn, rows)
         driver: Any = conn.connection.driver_connection
         try:
             if many and len(values) > 1:
@@ -422,6 +421,29 @@ class DriverWrite:
         except sqlite3.Error as err:
             raise DBAPIError.instance(sql, values, err, sqlite3.Error) from err
         return returned[0] if returned else None
+
+    def ids(self, session: Session, rows: list[dict[str, Any]], id_column: Any) -> list[int]:
+        """Insert rows; the id each was given, in their order (the statement returns none)."""
+        if not rows:
+            return []
+        conn = session.connection()
+        if conn.dialect.name != "sqlite":
+            statement = self.statement.returning(id_column, sort_by_parameter_order=True)
+            return list(session.scalars(statement, rows))
+        sql, values = self._values(conn, rows)
+        driver: Any = conn.connection.driver_connection
+        cursor = driver.cursor()
+        ids = []
+        try:
+            for row in values:
+                ids.append(cursor.execute(sql, row).lastrowid)
+        except sqlite3.Error as err:
+            raise DBAPIError.instance(sql, values, err, sqlite3.Error) from err
+        return ids
+
+    def _values(self, conn: Connection, rows: list[dict[str, Any]]) -> tuple[str, list[list[Any]]]:
+        sql, binds = self._plan(conn, tuple(rows[0]))
+        return sql, [[row[n] if p is None else p(row[n]) for n, p in binds] for row in rows]
 
 
 # A Session.info entry: called with the connection as the session's transaction begins (the key

@@ -172,20 +172,22 @@ _INSERT_ELEMENTS = DriverWrite(insert(ELEMENTS))
 
 def write_stack(
     session: Session, material: TargetMaterial, rows: list[dict[str, Any]], *, replace: bool
-) -> None:
-    """Store a validated stack and its element index; `replace` clears the old one first."""
+) -> list[int]:
+    """Store a validated stack and its element index; `replace` clears the old one first.
+    The layers' row ids, in the order of `rows`."""
     if replace:
         session.execute(delete(LAYERS).where(LAYERS.c.target_material_id == material.id))
-    if rows:
-        _INSERT_LAYERS.run(
-            session,
-            [
-                {"target_material_id": material.id, **{c: row.get(c) for c in STACK_COLUMNS}}
-                for row in rows
-            ],
-        )
+    ids = _INSERT_LAYERS.ids(
+        session,
+        [
+            {"target_material_id": material.id, **{c: row.get(c) for c in STACK_COLUMNS}}
+            for row in rows
+        ],
+        LAYERS.c.id,
+    )
     elements = {symbol for row in rows for symbol in row.get("element_dict") or ()}
     _write_elements(session, material, elements, replace=replace)
+    return ids
 
 
 def refresh_elements(session: Session, material: TargetMaterial) -> None:

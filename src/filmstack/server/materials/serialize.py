@@ -169,6 +169,7 @@ def plan_out(plan: RowPlan, row: Sequence[Any]) -> dict[str, Any]:
 MATERIAL_COLUMNS = core_columns(_MATERIALS, MATERIAL)
 LAYER_COLUMNS = core_columns(_LAYERS, LAYER)
 _LAYER_PLAN = row_plan(LAYER, 0)
+_LAYER_POSITION = [f.column.key for f in LAYER].index("position")
 
 _READ_LAYERS = DriverQuery(
     select(*LAYER_COLUMNS)
@@ -204,6 +205,22 @@ def read_layers(session: Session, material_id: int) -> list[dict[str, Any]]:
     """The stored layers of a material as the API writes them, ordered by position."""
     rows = _READ_LAYERS.all(session, {"material_id": material_id})
     return [plan_out(_LAYER_PLAN, row) for row in rows]
+
+
+def written_layers(
+    material_id: int, rows: Sequence[dict[str, Any]], ids: Sequence[int]
+) -> list[dict[str, Any]]:
+    """The layers write_stack has just stored (`rows`, with the `ids` it gave them) as
+    read_layers reads them back: what a create needs for its history entry, without reading
+    them back. Every value of a row is already what its column holds and answers (floats as
+    floats, JSON values that JSON writes back the same)."""
+    given = {"id": 0, "target_material_id": material_id}
+    stored = []
+    for row, layer_id in zip(rows, ids, strict=True):
+        given["id"] = layer_id
+        stored.append([given[c.key] if c.key in given else row.get(c.key) for c in LAYER_COLUMNS])
+    stored.sort(key=itemgetter(_LAYER_POSITION))
+    return [plan_out(_LAYER_PLAN, row) for row in stored]
 
 
 def read_detail(session: Session, material: TargetMaterial) -> dict[str, Any]:

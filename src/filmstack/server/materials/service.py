@@ -42,6 +42,7 @@ from filmstack.server.materials.serialize import (
     material_out,
     read_detail,
     read_layers,
+    written_layers,
 )
 from filmstack.server.validation import check_json_object, check_record_text
 
@@ -227,8 +228,7 @@ def create_material(
     # What the request reads of the new material is exactly these columns and its id.
     columns["id"] = _INSERT_MATERIAL.run(session, columns)[0]
     material = cast(TargetMaterial, SimpleNamespace(**columns))
-    write_stack(session, material, rows, replace=False)
-    layers = read_layers(session, material.id) if rows else []
+    layers = written_layers(material.id, rows, write_stack(session, material, rows, replace=False))
     snapshot = detail_dict(material, layers, principal.user_name, note)
     history.record(
         session,
