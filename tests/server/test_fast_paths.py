@@ -345,9 +345,11 @@ def test_fastapi_solves_no_session_settings_or_key_dependency(index: RouteIndex)
         calls = _calls(route.dependant)
         assert not calls & ({"get_session", "get_settings"} | keys), (route.path, calls)
     create = next(r for r in routes if r.path == "/target-materials/" and "POST" in r.methods)
-    assert _calls(create.dependant) == {"idempotency"}  # a plain coroutine: deps.Around
+    # The Idempotency-Key header is read by the route too (made_by_route), and declared.
+    assert _calls(create.dependant) == set()
     assert not inspect.isasyncgenfunction(idempotency)
     assert create.key_scopes == ("write",)
+    assert [p["name"] for p in create.made_parameters] == ["Idempotency-Key"]
     layers = next(
         r for r in routes if r.path == "/target-materials/{target_material_id:digits}/layers"
     )

@@ -61,3 +61,28 @@ def test_openapi_lists_every_endpoint_with_examples(server: ServerThread) -> Non
     assert "10 nm BaTiO3 (001) / SrTiO3 on Si" in text
     docs = httpx.get(f"{server.url}/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+def test_every_creating_post_declares_its_idempotency_key(server: ServerThread) -> None:
+    # The route reads Idempotency-Key itself (FastAPI does not solve it): the document must
+    # still declare it, after the operation's own parameters.
+    spec = httpx.get(f"{server.url}/openapi.json").json()
+    declared = {
+        (method, path): [(p["name"], p["in"]) for p in op.get("parameters", [])]
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+    }
+    with_key = {k for k, params in declared.items() if ("Idempotency-Key", "header") in params}
+    assert with_key == {
+        ("post", "/target-materials/"),
+        ("post", "/target-materials/layers/"),
+        ("post", "/target-materials/{target_material_id}/layers"),
+        ("post", "/physical_samples/"),
+    }
+    assert declared[("post", "/target-materials/layers/")] == [
+        ("If-Match", "header"),
+        ("Idempotency-Key", "header"),
+    ]
+    [header] = spec["paths"]["/target-materials/"]["post"]["parameters"]
+    assert header["required"] is False and "printable ASCII" in header["description"]
+    assert header["schema"]["anyOf"] == [{"type": "string"}, {"type": "null"}]

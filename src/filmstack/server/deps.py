@@ -201,6 +201,21 @@ def needs_key_for(scope: str) -> Callable[[Callable[..., Any]], Callable[..., An
     return mark
 
 
+def made_by_route(
+    *parameters: dict[str, Any],
+) -> Callable[[Callable[[Request], Any]], Callable[[Request], Any]]:
+    """Mark a dependency that a RequestRoute makes itself from the request, as it does the
+    session: FastAPI does not solve it, and the OpenAPI document declares the request
+    `parameters` (OpenAPI parameter objects) it reads, after the route's own (openapi.py).
+    It must not fail: what it reads is checked where it is used."""
+
+    def mark(dependency: Callable[[Request], Any]) -> Callable[[Request], Any]:
+        dependency.filmstack_parameters = parameters  # type: ignore[attr-defined]
+        return dependency
+
+    return mark
+
+
 def needs_key(route: Any) -> bool:
     """Whether a route (or a FastAPI dependant) depends on an API key, at any depth."""
     if getattr(route, "key_scopes", ()):
@@ -210,6 +225,11 @@ def needs_key(route: Any) -> bool:
     if getattr(call, "filmstack_key_scope", None) or getattr(call, "filmstack_needs_key", None):
         return True
     return any(needs_key(sub) for sub in dependant.dependencies)
+
+
+def made_parameters(route: Any) -> tuple[dict[str, Any], ...]:
+    """The OpenAPI parameters a route's dependencies made by the route read (made_by_route)."""
+    return getattr(route, "made_parameters", ())
 
 
 def resolve_apart(principal: Principal) -> Principal:
@@ -321,7 +341,7 @@ def _in_worker_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     """
     work = _one_transaction(endpoint)
     may_run_inline = not getattr(endpoint, "filmstack_long_running", False)
-    signature, made, request_name, hidden, scopes = _made_here(endpoint)
+    signature, made, request_name, hidden, scopes, parameters = _made_here(endpoint)
 
     @functools.wraps(endpoint)
     async def run(**kwargs: Any) -> Any:
@@ -365,6 +385,7 @@ def _in_worker_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
     run.__signature__ = signature  # type: ignore[attr-defined]
     run.filmstack_key_scopes = scopes  # type: ignore[attr-defined]
+    run.filmstack_parameters = parameters  # type: ignore[attr-defined]
     return run
 
 
@@ -392,9 +413,16 @@ async def _write_turn(turn: asyncio.Lock, timeout_s: float) -> AsyncIterator[Non
 
 def _made_here(
     endpoint: Callable[..., Any],
-) -> tuple[inspect.Signature, dict[str, Callable[[Request], Any]], str, bool, tuple[str, ...]]:
-    """What FastAPI is to solve of an endpoint, what its RequestRoute makes itself, and the
-    scopes its key must have.
+) -> tuple[
+    inspect.Signature,
+    dict[str, Callable[[Request], Any]],
+    str,
+    bool,
+    tuple[str, ...],
+    tuple[dict[str, Any], ...],
+]:
+    """What FastAPI is to solve of an endpoint, what its RequestRoute makes itself, the scopes
+    its key must have, and the OpenAPI parameters of what it makes (made_by_route).
 
     The session, the settings and the key are made from the request as the endpoint runs: the
     endpoint's signature as FastAPI sees it leaves them out, and takes the Request (FastAPI
@@ -407,6 +435,7 @@ def _made_here(
     signature = inspect.signature(endpoint)
     made: dict[str, Callable[[Request], Any]] = {}
     scopes: list[str] = []
+    parameters: list[dict[str, Any]] = []
     materials = False
     for name, hint in hints.items():
         for meta in getattr(hint, "__metadata__", ()):
@@ -420,7 +449,10 @@ def _made_here(
             elif scope is not None:
                 made[name] = request_key
                 scopes.append(scope)
-            elif needed is not None:
+            elif (declared := getattr(dependency, "filmstack_parameters", None)) is not None:
+                made[name] = cast(Callable[[Request], Any], dependency)
+                parameters.extend(declared)
+            if needed is not None:
                 scopes.append(needed)
             if getattr(dependency, "filmstack_material", False):
                 materials = True
@@ -433,7 +465,7 @@ def _made_here(
         request_name = _REQUEST
         kept.append(inspect.Parameter(_REQUEST, inspect.Parameter.KEYWORD_ONLY, annotation=Request))
     unique = tuple(dict.fromkeys(scopes))
-    return signature.replace(parameters=kept), made, request_name, hidden, unique
+    return signature.replace(parameters=kept), made, request_name, hidden, unique, tuple(parameters)
 
 
 class RequestRoute(APIRoute):
@@ -447,6 +479,9 @@ class RequestRoute(APIRoute):
             raise TypeError(f"{endpoint.__name__}: a session needs a sync endpoint to end it")
         # The scopes the caller's key must have (the OpenAPI document declares the scheme).
         self.key_scopes: tuple[str, ...] = getattr(endpoint, "filmstack_key_scopes", ())
+        self.made_parameters: tuple[dict[str, Any], ...] = getattr(
+            endpoint, "filmstack_parameters", ()
+        )
         super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
-from filmstack.server.deps import API_KEY_SCHEME, needs_key
+from filmstack.server.deps import API_KEY_SCHEME, made_parameters, needs_key
 
 _ERROR = {
     "title": "Error",
@@ -133,17 +133,20 @@ def _described(responses: dict[str, Any], status: str) -> dict[str, Any]:
 
 
 def _declare_keys(app: FastAPI, schema: dict[str, Any]) -> None:
-    """Every operation that depends on an API key declares the X-API-KEY scheme."""
+    """Every operation that depends on an API key declares the X-API-KEY scheme, and every
+    one whose route makes a dependency itself the parameters that dependency reads."""
     secured = False
     for route in _api_routes(app.routes):
         if not route.include_in_schema:
             continue
-        if not needs_key(route):
-            continue
         item = schema.get("paths", {}).get(route.path_format, {})
         for method in route.methods or ():
             operation = item.get(method.lower())
-            if operation is not None:
+            if operation is None:
+                continue
+            if made := made_parameters(route):
+                operation["parameters"] = [*operation.get("parameters", []), *made]
+            if needs_key(route):
                 operation["security"] = [{name: [] for name in API_KEY_SCHEME}]
                 secured = True
     if secured:
