@@ -318,7 +318,8 @@ class DriverQuery:
 
     def __init__(self, statement: Select[Any], *, named: bool = False) -> None:
         self.statement = statement
-        self._sqlite: tuple[str, list[tuple[str, Any]], list[Any] | None] | None = None
+        self._sqlite: tuple[str, list[tuple[str, Any]], list[tuple[int, Any]] | None] | None = None
+        self._fixed: dict[str, Any] = {}
         # `named`: rows also read by column name (a named tuple), as SQLAlchemy's rows do.
         self._row: Any = tuple
         if named:
@@ -352,8 +353,17 @@ class DriverQuery:
                 c.type._cached_result_processor(conn.dialect, None)
                 for c in compiled._result_columns
             ]
-            self._sqlite = (compiled.string, positions, processors if any(processors) else None)
+            # The statement's own values (an OFFSET of 0, say), for the names not given.
+            self._fixed = {
+                n: b.effective_value
+                for n, b in compiled.binds.items()
+                if not b.required and b.callable is None
+            }
+            converted = [(i, p) for i, p in enumerate(processors) if p is not None]
+            self._sqlite = (compiled.string, positions, converted or None)
         sql, names, results = self._sqlite
+        if len(params) < len(names):
+            params = {**self._fixed, **params}
         values = [params[n] if p is None else p(params[n]) for n, p in names]
         driver: Any = conn.connection.driver_connection
         try:
@@ -366,10 +376,14 @@ class DriverQuery:
         make = self._row
         if results is None:
             return rows if make is tuple else [make(row) for row in rows]
-        return [
-            make(v if p is None or v is None else p(v) for p, v in zip(results, row, strict=True))
-            for row in rows
-        ]
+        out = []
+        for row in rows:  # most columns need no conversion: only those that do are touched
+            values = list(row)
+            for i, process in results:
+                if values[i] is not None:
+                    values[i] = process(values[i])
+            out.append(make(values))
+        return out
 
 
 class DriverWrite:
