@@ -107,6 +107,24 @@ def test_headers_sent_a_byte_at_a_time_are_cut_off(impatient_serve: ServeProcess
     assert httpx.get(f"{impatient_serve.url}/healthz").status_code == 200
 
 
+def test_the_next_request_on_a_kept_connection_has_a_deadline_of_its_own(
+    impatient_serve: ServeProcess,
+) -> None:
+    # The connection's one timer was set for the first request's deadline; quick requests
+    # move the deadline on, and a second request that trickles its headers after them is
+    # still cut off, about one header timeout (1 s here) after the response before it.
+    quick = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    slow = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 40 + b"\r\n\r\n"
+    chunks = [quick, quick, *(slow[i : i + 1] for i in range(len(slow)))]
+    started = time.monotonic()
+    answer = _trickle(impatient_serve.url, chunks, 0.1)
+    took = time.monotonic() - started
+    assert answer.count(b"HTTP/1.1 200") == 2, answer
+    assert answer.rstrip().endswith(b"did not arrive in time.\"}"), answer
+    assert b"HTTP/1.1 408" in answer
+    assert took < 6  # cut off well before the trickle (6.6 s) would have finished
+
+
 def test_a_body_that_never_finishes_is_408(impatient_serve: ServeProcess) -> None:
     body = json.dumps({"sample": {"sample_name": "slow", "substrate": "Si"}}).encode()
     head = (

@@ -24,6 +24,8 @@ class HeaderTimeoutProtocol(H11Protocol):
     header_timeout_s = 10.0  # set from Settings.header_timeout_s by `filmstack serve`
 
     _header_timer: asyncio.TimerHandle | None = None
+    # When the headers now awaited are late; None while none are awaited (a request is served).
+    _header_deadline: float | None = None
     _timed_cycle: object = None
     _started = False  # bytes of the next request have arrived since the last response
 
@@ -37,7 +39,7 @@ class HeaderTimeoutProtocol(H11Protocol):
         if self.cycle is not None and self.cycle is not self._timed_cycle:
             # The headers of a new request are complete: its body has the app's deadline.
             self._timed_cycle = self.cycle
-            self._cancel_header_timer()
+            self._header_deadline = None
 
     def on_response_complete(self) -> None:
         self._started = False
@@ -45,17 +47,30 @@ class HeaderTimeoutProtocol(H11Protocol):
         self._arm_header_timer()  # the next request on this connection gets its own deadline
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel_header_timer()
-        super().connection_lost(exc)
-
-    def _arm_header_timer(self) -> None:
-        self._cancel_header_timer()
-        self._header_timer = self.loop.call_later(self.header_timeout_s, self._headers_late)
-
-    def _cancel_header_timer(self) -> None:
+        self._header_deadline = None
         if self._header_timer is not None:
             self._header_timer.cancel()
             self._header_timer = None
+        super().connection_lost(exc)
+
+    def _arm_header_timer(self) -> None:
+        """Set the deadline. A request on a kept-alive connection only moves it: the timer
+        (one per connection) looks at it when it fires, and is set again for what is left, so
+        that a request costs no timer of its own."""
+        self._header_deadline = self.loop.time() + self.header_timeout_s
+        if self._header_timer is None:
+            self._header_timer = self.loop.call_at(self._header_deadline, self._deadline_due)
+
+    def _deadline_due(self) -> None:
+        self._header_timer = None
+        deadline = self._header_deadline
+        if deadline is None:
+            return  # headers came: the next response sets a deadline, and a timer, again
+        if self.loop.time() < deadline:
+            self._header_timer = self.loop.call_at(deadline, self._deadline_due)
+            return
+        self._header_deadline = None
+        self._headers_late()
 
     def _headers_late(self) -> None:
         self._header_timer = None

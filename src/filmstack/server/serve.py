@@ -41,7 +41,15 @@ class NoDelayH11Protocol(HeaderTimeoutProtocol):
 
 
 def uvicorn_options(host: str, port: int) -> dict[str, Any]:
-    return {"host": host, "port": port, "log_level": "warning", "http": NoDelayH11Protocol}
+    # access_log off: uvicorn's own access line (filmstack writes one of its own, middleware.py)
+    # would still format its arguments for every response before its logger dropped it.
+    return {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "access_log": False,
+        "http": NoDelayH11Protocol,
+    }
 
 
 def reuse_port_socket(host: str, port: int) -> socket.socket:
