@@ -290,3 +290,42 @@ def test_a_create_stores_as_its_snapshot_exactly_what_get_one_reads(api: httpx.C
     [entry] = entries(api, mid)
     after = {c["field"]: c["after"] for c in entry["changes"]}
     assert _typed(after["layers[7]"]) == _typed(one["layers"][3])
+
+
+def test_get_one_answers_exactly_what_its_response_model_writes(api: httpx.Client) -> None:
+    # GET one writes the stored material as read, without validating it against
+    # MaterialDetail again: the answer must be that model's own output, key order included.
+    from filmstack.schemas import MaterialDetail
+
+    body = {
+        "sample": {
+            "sample_name": "model check",
+            "substrate": "SrTiO3",
+            "substrate_orientation": "(001)",
+            "sample_metadata": {"run": 3, "gas": ["O2", 1.5e-6]},
+            "detail_note_content": "note",
+        },
+        "layers": [
+            {
+                "layer_id": 2,
+                "composition_string": "BaTiO3",
+                "element_dict": {"Ba": 1, "Ti": 1, "O": 3},
+                "orientation": "[110]",
+                "space_group": 99,
+                "thickness_nm": 1e-3,
+                "lattice": {"a": 4, "c": 4.03},
+                "repeat": {"group": 1, "count": 3, "period": 1, "index": 0, "cycle": 2},
+            },
+            {"layer_id": 1, "composition_string": "SrRuO3"},
+        ],
+    }
+    created = api.post("/target-materials/", json=body)
+    assert created.status_code == 200, created.text
+    answer = api.get(f"/target-materials/{created.json()['sample_id']}")
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.headers["etag"] == f'"{created.json()["sample_id"]}-1"'
+    one = answer.json()
+    modelled = MaterialDetail.model_validate(one).model_dump(mode="json")
+    assert list(one) == list(modelled)
+    assert [list(la) for la in one["layers"]] == [list(la) for la in modelled["layers"]]
+    assert _typed(one) == _typed(modelled)

@@ -2,6 +2,7 @@
 
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Body, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
@@ -199,15 +200,17 @@ def list_materials(
     responses={**NOT_FOUND, 200: {"headers": ETAG}},
 )
 def get_material(
-    target_material_id: MaterialPathId, principal: ReadKey, session: SessionDep, response: Response
-) -> dict[str, Any]:
+    target_material_id: MaterialPathId, principal: ReadKey, session: SessionDep
+) -> Response:
     """Extension: one material with its layers nested, and its revision."""
-    # One statement for the material and its layers (the most frequent read of all).
+    # One statement for the material and its layers (the most frequent read of all), written
+    # as it was read: what the stored columns hold is what MaterialDetail writes (a test
+    # checks it), and validating it again cost a tenth of the request.
     detail = read_one(session, principal.organization_id, target_material_id)
     if detail is None:
         raise NotFound(f"Target material {target_material_id} not found")
-    response.headers["ETag"] = etag_of(detail["sample_id"], detail["revision"])
-    return detail
+    headers = {"ETag": etag_of(detail["sample_id"], detail["revision"])}
+    return Response(orjson.dumps(detail), media_type="application/json", headers=headers)
 
 
 @router.patch("/{target_material_id}", response_model=Material, responses=WRITE)
