@@ -400,6 +400,7 @@ class DriverWrite:
     def __init__(self, statement: Any) -> None:
         self.statement = statement
         self._compiled: dict[tuple[str, ...], tuple[str, list[tuple[str, Any]]]] = {}
+        self._returning: dict[Any, Any] = {}
 
     def _plan(self, conn: Connection, keys: tuple[str, ...]) -> tuple[str, list[tuple[str, Any]]]:
         plan = self._compiled.get(keys)
@@ -442,7 +443,10 @@ class DriverWrite:
             return []
         conn = session.connection()
         if conn.dialect.name != "sqlite":
-            statement = self.statement.returning(id_column, sort_by_parameter_order=True)
+            statement = self._returning.get(id_column)
+            if statement is None:  # built once: SQLAlchemy then finds it compiled
+                statement = self.statement.returning(id_column, sort_by_parameter_order=True)
+                self._returning[id_column] = statement
             return list(session.scalars(statement, rows))
         sql, values = self._values(conn, rows)
         driver: Any = conn.connection.driver_connection
