@@ -120,7 +120,7 @@ def test_the_next_request_on_a_kept_connection_has_a_deadline_of_its_own(
     answer = _trickle(impatient_serve.url, chunks, 0.1)
     took = time.monotonic() - started
     assert answer.count(b"HTTP/1.1 200") == 2, answer
-    assert answer.rstrip().endswith(b"did not arrive in time.\"}"), answer
+    assert answer.rstrip().endswith(b'did not arrive in time."}'), answer
     assert b"HTTP/1.1 408" in answer
     assert took < 6  # cut off well before the trickle (6.6 s) would have finished
 
