@@ -73,7 +73,6 @@ class HeaderTimeoutProtocol(H11Protocol):
         self._headers_late()
 
     def _headers_late(self) -> None:
-        self._header_timer = None
         waiting = self.cycle is None or self.cycle is self._timed_cycle
         if waiting and self.cycle is not None and not self.cycle.response_complete:
             return  # a request is being served: its headers came in time
