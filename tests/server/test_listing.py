@@ -1,7 +1,12 @@
 """Filters and keyset paging of GET /target-materials/."""
 
 import httpx
+import orjson
 import pytest
+from sqlalchemy import text
+
+from filmstack.server.db import Database
+from filmstack.server.materials.listing import Filters, stream_all
 
 STACKS = [
     ("BTO film", "SrTiO3", ["BaTiO3", "SrRuO3"]),
@@ -164,3 +169,19 @@ def test_listed_json_fields_come_back_exactly_as_stored(api: httpx.Client) -> No
         assert row["element_dict"] == {"Ba": 0.5, "Sr": 0.5, "Ti": 1, "O": 3}
         assert row["orientation_indices"] == detail["layers"][0]["orientation_indices"]
         assert row["orientation_indices"] == {"kind": "direction", "indices": [1, 1, 0]}
+
+
+@pytest.mark.parametrize("batch", [1, 2, 3])
+def test_the_stream_writes_materials_whole_across_its_batches(
+    api: httpx.Client, seeded: dict[str, int], database: Database, batch: int
+) -> None:
+    """The stream reads a batch of rows at a time; a material whose layers straddle two
+    batches is written once, whole, as the pages write it."""
+    with database.engine.connect() as conn:
+        organization = conn.execute(
+            text("SELECT organization_id FROM target_materials LIMIT 1")
+        ).scalar_one()
+    streamed = orjson.loads(b"".join(stream_all(database, Filters(organization), batch=batch)))
+    paged = api.get("/target-materials/", params={"limit": 1000}).json()
+    assert streamed == paged == api.get("/target-materials/").json()
+    assert [r["sample_name"] for r in streamed].count("AlGaN HEMT") == 2

@@ -8,9 +8,12 @@ from typing import Any, cast
 
 import orjson
 from sqlalchemy import (
+    ARRAY,
+    BigInteger,
     Integer,
     Select,
     Table,
+    any_,
     bindparam,
     column,
     exists,
@@ -26,8 +29,18 @@ from filmstack.server.accounts.models import User
 from filmstack.server.db import Database, DriverQuery
 from filmstack.server.errors import InvalidInput
 from filmstack.server.materials.models import DetailNote, Layer, MaterialElement, TargetMaterial
-from filmstack.server.materials.names import FTS_TABLE, MIN_INDEXED, fold_name, fts_phrase
-from filmstack.server.materials.serialize import ROW_COLUMNS, row_json
+from filmstack.server.materials.names import (
+    FTS_TABLE,
+    MIN_INDEXED,
+    fold_name,
+    fts_phrase,
+)
+from filmstack.server.materials.serialize import (
+    LAYER_MATERIAL_ID,
+    LISTED_LAYER,
+    LISTED_MATERIAL,
+    listed_rows,
+)
 
 
 @dataclass(frozen=True)
@@ -136,9 +149,46 @@ def _filtered_ids(filters: Filters, dialect: str, after: int | None = None) -> S
     return query.order_by(key)
 
 
-# The rows of the listed materials, built once: a page binds its ids (one list parameter).
-_ROWS = (
-    select(*ROW_COLUMNS)
+# A page reads its materials (one row each) and their layers apart: a material's columns are
+# read and written once, not once per layer. Each statement is built once, its ids bound as one
+# parameter: on SQLite a JSON array (json_each), on PostgreSQL an array (= ANY), so that the
+# statement's text is the same whatever the page's size.
+_MATERIALS_OF = (
+    select(*LISTED_MATERIAL)
+    .select_from(
+        _MATERIALS.join(_USERS, _USERS.c.id == _MATERIALS.c.user_id).outerjoin(
+            _NOTES, _NOTES.c.id == _MATERIALS.c.detail_note_id
+        )
+    )
+    .order_by(_MATERIALS.c.id)
+)
+_LAYERS_OF = select(*LISTED_LAYER).order_by(_LAYERS.c.target_material_id, _LAYERS.c.position)
+_IDS_JSON = func.json_each(bindparam("ids")).table_valued("value")
+_IDS_ARRAY = any_(bindparam("ids", type_=ARRAY(BigInteger)))
+_PAGE_MATERIALS = {
+    "sqlite": DriverQuery(_MATERIALS_OF.where(_MATERIALS.c.id.in_(select(_IDS_JSON.c.value)))),
+    "postgresql": DriverQuery(_MATERIALS_OF.where(_MATERIALS.c.id == _IDS_ARRAY)),
+}
+_PAGE_LAYERS = {
+    "sqlite": DriverQuery(
+        _LAYERS_OF.where(_LAYERS.c.target_material_id.in_(select(_IDS_JSON.c.value))).limit(
+            bindparam("max_rows")
+        )
+    ),
+    "postgresql": DriverQuery(
+        _LAYERS_OF.where(_LAYERS.c.target_material_id == _IDS_ARRAY).limit(bindparam("max_rows"))
+    ),
+}
+
+
+def _ids_param(dialect: str, ids: list[int]) -> Any:
+    return orjson.dumps(ids).decode() if dialect == "sqlite" else ids
+
+
+# The whole list in one statement, read from a server-side cursor: a material's row joined to
+# each of its layers (or to one row of nulls).
+_ALL_ROWS = (
+    select(*LISTED_MATERIAL, *LISTED_LAYER)
     .select_from(
         _MATERIALS.join(_USERS, _USERS.c.id == _MATERIALS.c.user_id)
         .outerjoin(_NOTES, _NOTES.c.id == _MATERIALS.c.detail_note_id)
@@ -146,21 +196,24 @@ _ROWS = (
     )
     .order_by(_MATERIALS.c.id, _LAYERS.c.position)
 )
-_ROWS_OF = _ROWS.where(_MATERIALS.c.id.in_(bindparam("ids", expanding=True)))
-# A page's rows, at most max_rows: one statement object, so SQLAlchemy finds it compiled. On
-# SQLite it runs on the driver, its ids in one JSON array parameter (json_each).
-_PAGE_ROWS = _ROWS_OF.limit(bindparam("max_rows"))
-_IDS_JSON = func.json_each(bindparam("ids")).table_valued("value")
-_SQLITE_PAGE_ROWS = DriverQuery(
-    _ROWS.where(_MATERIALS.c.id.in_(select(_IDS_JSON.c.value))).limit(bindparam("max_rows"))
-)
+_SPLIT = len(LISTED_MATERIAL)
+_WHOLE = 2**62  # a LIMIT no stack reaches
+_LAYER_ROW_ID = _SPLIT  # null in the one row of an empty stack
 
 
-def _page_rows(session: Session, dialect: str, ids: list[int], max_rows: int) -> list[Any]:
-    if dialect == "sqlite":
-        ids_json = orjson.dumps(ids).decode()
-        return _SQLITE_PAGE_ROWS.all(session, {"ids": ids_json, "max_rows": max_rows})
-    return list(session.execute(_PAGE_ROWS, {"ids": ids, "max_rows": max_rows}).all())
+def _read_page(
+    session: Session, dialect: str, ids: list[int], max_rows: int
+) -> tuple[list[Any], dict[int, list[Any]], int | None]:
+    """The materials of `ids`, their layers (at most `max_rows`, in order) by material, and,
+    when that budget ran out, the material whose layers it ran out in (or after)."""
+    key = _ids_param(dialect, ids)
+    materials = _PAGE_MATERIALS[dialect].all(session, {"ids": key})
+    layers = _PAGE_LAYERS[dialect].all(session, {"ids": key, "max_rows": max_rows + 1})
+    by_material: dict[int, list[Any]] = {}
+    for layer in layers[:max_rows]:
+        by_material.setdefault(layer[LAYER_MATERIAL_ID], []).append(layer)
+    cut = layers[max_rows][LAYER_MATERIAL_ID] if len(layers) > max_rows else None
+    return materials, by_material, cut
 
 
 def stream_all(db: Database, filters: Filters, batch: int = 1000) -> Iterator[bytes]:
@@ -168,17 +221,29 @@ def stream_all(db: Database, filters: Filters, batch: int = 1000) -> Iterator[by
     with db.session(write=False) as session:
         ids = _filtered_ids(filters, db.engine.dialect.name).scalar_subquery()
         result = session.execute(
-            _ROWS.where(_MATERIALS.c.id.in_(ids)),
+            _ALL_ROWS.where(_MATERIALS.c.id.in_(ids)),
             execution_options={"stream_results": True, "yield_per": batch},
         )
         yield b"["
         first = True
+        material: Any = None
+        layers: list[Any] = []
         for chunk in result.partitions():
-            if not chunk:
-                continue
-            text = b",".join(row_json(r) for r in chunk)
+            out: list[bytes] = []
+            for row in chunk:
+                if material is None or row[0] != material[0]:
+                    if material is not None:
+                        out += listed_rows(material, layers)
+                    material, layers = row[:_SPLIT], []
+                if row[_LAYER_ROW_ID] is not None:
+                    layers.append(row[_SPLIT:])
+            if out:
+                text = b",".join(out)
+                yield text if first else b"," + text
+                first = False
+        if material is not None:
+            text = b",".join(listed_rows(material, layers))
             yield text if first else b"," + text
-            first = False
         yield b"]"
 
 
@@ -188,24 +253,35 @@ def page(
     """One page and the next cursor: `limit` materials, never splitting one's layers, and no
     more than `max_rows` rows, except that a page always holds at least one whole material.
 
-    The rows are read with LIMIT max_rows + 1, so a page never holds more than that in memory:
-    when the budget is reached, the page ends with the last material that fitted whole, and
-    the cursor continues from it.
+    The layers are read with LIMIT max_rows + 1, so a page never holds more than that in
+    memory: when the budget is reached, the page ends with the last material that fitted
+    whole (a material without layers takes one row), and the cursor continues from it.
     """
     dialect = session.get_bind().dialect.name
-    ids_query = _filtered_ids(filters, dialect, None if cursor is None else decode_cursor(cursor))
+    after = None if cursor is None else decode_cursor(cursor)
+    ids_query = _filtered_ids(filters, dialect, after)
     ids = list(session.scalars(ids_query.limit(limit + 1)).all())
     more = len(ids) > limit
     ids = ids[:limit]
     if not ids:
         return b"[]", None
-    rows = _page_rows(session, dialect, ids, max_rows + 1)
-    if len(rows) > max_rows:
-        cut = rows[max_rows][0]  # the material the budget ran out in: it goes to the next page
-        rows = [r for r in rows if r[0] < cut]
-        if not rows:  # one material larger than the budget: it is served whole, alone
-            rows = list(session.execute(_ROWS_OF, {"ids": ids[:1]}))
-        ids = ids[: ids.index(rows[-1][0]) + 1]
+    materials, layers, cut = _read_page(session, dialect, ids, max_rows)
+    rows: list[bytes] = []
+    kept = 0
+    for material in materials:
+        material_id = material[0]
+        stack = layers.get(material_id, [])
+        if cut is not None and material_id >= cut or len(rows) + max(1, len(stack)) > max_rows:
+            break  # over the budget, or its layers were not all read
+        rows += listed_rows(material, stack)
+        kept += 1
+    if kept < len(materials):
         more = True
-    body = b"[" + b",".join(row_json(r) for r in rows) + b"]"
-    return body, encode_cursor(ids[-1]) if more else None
+        if kept == 0:  # one material larger than the budget: it is served whole, alone
+            _, layers, _ = _read_page(session, dialect, [materials[0][0]], _WHOLE)
+            rows = listed_rows(materials[0], layers.get(materials[0][0], []))
+            kept = 1
+    if not kept:  # every listed material went meanwhile (PostgreSQL reads between statements)
+        return b"[]", encode_cursor(ids[-1]) if more else None
+    body = b"[" + b",".join(rows) + b"]"
+    return body, encode_cursor(materials[kept - 1][0]) if more else None

@@ -288,28 +288,31 @@ def trash_out(
 
 
 # ------------------------------------------------------------------------ list rows
-# GET /target-materials/ selects these labelled columns and writes rows straight to JSON.
+# GET /target-materials/ writes one flattened row per layer (one row of layer nulls for an empty
+# stack): the material's id, the layer's fields (its row id as layer_row_id), then the material's
+# fields, its owner's name and its note, as the public API lists them. A row is written in two
+# parts, so that a material's part is written once, not once per layer: the layer's part ends
+# with a comma and the material's part closes the object. Stored JSON passes through as text.
 
-_M = "m_"
-_L = "l_"
 
-
-def _labelled(table: Table, f: Field, label: str) -> ColumnElement[Any]:
+def _listed(table: Table, f: Field) -> ColumnElement[Any]:
     # The table's own column, not the ORM attribute: a select of ORM attributes is loaded row
     # by row through the ORM, which cost more than writing the row out.
     column: ColumnElement[Any] = table.c[f.column.key]
-    return (cast(column, Text) if f.json else column).label(label)
+    return cast(column, Text) if f.json else column
 
 
-ROW_COLUMNS: tuple[ColumnElement[Any], ...] = (
-    *(_labelled(_MATERIALS, f, _M + f.wire) for f in MATERIAL),
-    *(_labelled(_LAYERS, f, _L + f.wire) for f in LAYER),
+# A material's columns (sample_id first), then its owner's name and its note.
+LISTED_MATERIAL: tuple[ColumnElement[Any], ...] = (
+    *(_listed(_MATERIALS, f).label("m_" + f.wire) for f in MATERIAL),
     _USERS.c.name.label("user_name"),
     _NOTES.c.content.label("detail_note_content"),
 )
-_MATERIAL_INDEX = {f.wire: i for i, f in enumerate(MATERIAL)}
-_LAYER_OFFSET = len(MATERIAL)
-_USER_NAME = len(MATERIAL) + len(LAYER)
+# A layer's columns, in LAYER's order.
+LISTED_LAYER: tuple[ColumnElement[Any], ...] = tuple(
+    _listed(_LAYERS, f).label("l_" + f.wire) for f in LAYER
+)
+LAYER_MATERIAL_ID = [f.wire for f in LAYER].index("sample_id")  # in a row of LISTED_LAYER
 
 
 def _raw(text: str | None) -> orjson.Fragment | None:
@@ -327,37 +330,42 @@ def _cell(field: Field) -> Callable[[Any], Any] | None:
     return None if field.to_wire is _same else field.to_wire
 
 
-def _row_plan() -> list[tuple[str, int, Callable[[Any], Any] | None]]:
-    """A flattened row: `id` (= sample_id), the layer's fields (its row id as layer_row_id),
-    then the material's, then user_name and detail_note_content, as the public API lists them."""
-    plan: list[tuple[str, int, Callable[[Any], Any] | None]] = [("id", 0, _cell(MATERIAL[0]))]
-    for offset, field in enumerate(LAYER):
-        index = _LAYER_OFFSET + offset
-        if field.wire == "id":
-            plan.append(("layer_row_id", index, _cell(field)))
-        elif field.wire == "sample_id":
-            plan.append(("sample_id", 0, _cell(MATERIAL[0])))  # set even without layers
-        else:
-            plan.append((field.wire, index, _cell(field)))
-    for field in MATERIAL:
-        if field.wire != "sample_id":
-            plan.append((field.wire, _MATERIAL_INDEX[field.wire], _cell(field)))
-    plan.append(("user_name", _USER_NAME, None))
-    plan.append(("detail_note_content", _USER_NAME + 1, None))
-    return plan
+class _Part:
+    """An object of some cells of a row, in order, converting the few that need it (stored
+    JSON, timestamps): the cells taken in one itemgetter call, then those few replaced."""
+
+    def __init__(self, plan: Sequence[tuple[str, int, Callable[[Any], Any] | None]]) -> None:
+        self.names = tuple(name for name, _, _ in plan)
+        self.values = itemgetter(*(index for _, index, _ in plan))
+        self.fixes = tuple((name, write) for name, _, write in plan if write)
+
+    def json(self, row: Sequence[Any]) -> bytes:
+        obj = dict(zip(self.names, self.values(row), strict=False))  # equal lengths, built so
+        for name, write in self.fixes:
+            obj[name] = write(obj[name])
+        return orjson.dumps(obj)
 
 
-_ROW_PLAN = _row_plan()
-# A row is written in C but for its few converted cells (stored JSON, timestamps): the values
-# in one itemgetter call, those cells fixed, then zipped with the names.
-_ROW_NAMES = tuple(name for name, _, _ in _ROW_PLAN)
-_ROW_VALUES = itemgetter(*(index for _, index, _ in _ROW_PLAN))
-_ROW_FIXES = tuple((n, write) for n, (_, _, write) in enumerate(_ROW_PLAN) if write is not None)
+# The layer's part, from a row of LISTED_LAYER: its sample_id is also the row's `id`.
+_LAYER_PART = _Part(
+    [("id", LAYER_MATERIAL_ID, None)]
+    + [("layer_row_id" if f.wire == "id" else f.wire, n, _cell(f)) for n, f in enumerate(LAYER)]
+)
+# The material's part, from a row of LISTED_MATERIAL, without its sample_id.
+_MATERIAL_PART = _Part(
+    [(f.wire, n, _cell(f)) for n, f in enumerate(MATERIAL) if f.wire != "sample_id"]
+    + [("user_name", len(MATERIAL), None), ("detail_note_content", len(MATERIAL) + 1, None)]
+)
+_NO_LAYER = [None] * len(LAYER)
 
 
-def row_json(r: Sequence[Any]) -> bytes:
-    """One list row, from a result row of ROW_COLUMNS."""
-    values = list(_ROW_VALUES(r))
-    for n, write in _ROW_FIXES:
-        values[n] = write(values[n])
-    return orjson.dumps(dict(zip(_ROW_NAMES, values, strict=True)))
+def listed_rows(material: Sequence[Any], layers: Sequence[Sequence[Any]]) -> list[bytes]:
+    """A material's flattened rows, from a row of LISTED_MATERIAL and its layers' rows of
+    LISTED_LAYER in position order; one row of layer nulls for an empty stack. Each row is the
+    layer's part, its closing brace a comma, then the material's part, its opening brace gone."""
+    tail = _MATERIAL_PART.json(material)[1:]
+    if not layers:
+        empty = _NO_LAYER.copy()
+        empty[LAYER_MATERIAL_ID] = material[0]  # sample_id is set even without layers
+        layers = [empty]
+    return [_LAYER_PART.json(layer)[:-1] + b"," + tail for layer in layers]
