@@ -9,8 +9,15 @@ import pytest
 from sqlalchemy import text
 
 from filmstack.server.db import Database
+from filmstack.server.materials import listing
 from filmstack.server.materials.listing import Filters, _filtered_ids
-from filmstack.server.materials.names import TRGM_INDEX, fold_name
+from filmstack.server.materials.names import (
+    SAMPLE_MIN,
+    TRGM_INDEX,
+    common_trigrams,
+    fold_name,
+    index_parts,
+)
 from filmstack.server.migrations import upgrade
 from tests.conftest import Backend, Keys, ServerThread, make_settings
 
@@ -112,6 +119,78 @@ def test_name_search_is_served_by_the_engines_index(
             explain = conn.execute(text(f"EXPLAIN {like}"), {"p": "%run 4242%"})
             plan = " ".join(r[0] for r in explain)
             assert TRGM_INDEX in plan, plan
+
+
+def test_common_trigrams_are_those_of_a_quarter_of_the_names() -> None:
+    names = [f"run {i}" for i in range(SAMPLE_MIN)]
+    common = common_trigrams(names)
+    assert {"run", "un "} <= common
+    assert "n 1" not in common  # 11 of 100 names: rare enough to look up
+    assert common_trigrams(names[:-1]) == frozenset()  # too few names to tell
+
+
+def test_the_index_looks_up_the_term_without_its_common_trigrams() -> None:
+    common = frozenset({"run", "un "})
+    assert index_parts("run 4242", common) == ["n 4242"]
+    assert index_parts("4242 run 77", common) == ["4242 ru", "n 77"]
+    assert index_parts("xrun 7", common) == ["xru", "n 7"]
+    # Nothing but common trigrams, or none at all, or too short to hold one: the whole term.
+    assert index_parts("run", common) == ["run"]
+    assert index_parts("run ", common) == ["run "]
+    assert index_parts("batio3", common) == ["batio3"]
+    assert index_parts("ab", common) == ["ab"]
+
+
+@pytest.fixture
+def own_engine(backend: Backend, tmp_path: Path) -> Iterator[tuple[ServerThread, Database]]:
+    """A server on an engine of its own: its sample of names is taken afresh."""
+    db = Database(backend.url)
+    try:
+        with ServerThread(make_settings(backend, tmp_path), db) as running:
+            yield running, db
+    finally:
+        db.dispose()
+
+
+def test_common_trigrams_are_left_to_the_exact_check(
+    own_engine: tuple[ServerThread, Database], backend: Backend, keys: Keys
+) -> None:
+    """Every name holds "run": the index looks up the rest, and what it finds is checked for
+    the whole term, so that the answer is what the whole term finds."""
+    server, db = own_engine
+    headers = {"X-API-KEY": keys.writer}
+    with (
+        httpx.Client(base_url=server.url, headers=headers, timeout=30) as api,
+        httpx.Client(base_url=server.url, headers={"X-API-KEY": keys.other}, timeout=30) as rival,
+    ):
+        for i in range(SAMPLE_MIN):
+            create(api, f"run {i + 5000}")
+        create(api, "run 4242", layers=2)
+        create(api, "Run 42420")
+        create(api, "4242 run 77")
+        create(api, "4242 rux n 77")  # holds every part of "4242 run 77", not the term
+        create(api, "n 4242 ru")  # holds "n 4242", not "run 4242"
+        trashed = create(api, "run 4242 old")
+        assert api.delete(f"/target-materials/{trashed}").status_code == 204
+        create(rival, "run 4242 of another lab")
+        for extra in ({}, {"limit": 1}, {"limit": 100}):
+            assert found(api, "run 4242", **extra) == ["run 4242", "Run 42420"]
+            assert found(api, "RUN 4242", **extra) == ["run 4242", "Run 42420"]
+            assert found(api, "4242 run 77", **extra) == ["4242 run 77"]
+            assert found(api, "run 5099", **extra) == ["run 5099"]
+        assert found(rival, "run 4242") == ["run 4242 of another lab"]
+        assert found(api, "run 4242", element="Sr") == ["run 4242", "Run 42420"]
+        assert len(found(api, "run ", limit=1000)) == SAMPLE_MIN + 3  # the term is all common
+
+    # The lookup the server made: the term without "run" and "un ", then the whole term.
+    with db.session(write=False) as session:
+        query = listing._ids_query(
+            session, Filters(organization_id=1, name="run 4242"), backend.name
+        )
+        sql = str(query.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+    assert "n 4242" in sql
+    assert ("'\"n 4242\"'" if backend.name == "sqlite" else "LIKE '%%n 4242%%'") in sql, sql
+    assert ("instr" if backend.name == "sqlite" else "strpos") in sql, sql
 
 
 @pytest.fixture

@@ -2,6 +2,9 @@
 
 import base64
 import binascii
+import random
+import time
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -22,6 +25,7 @@ from sqlalchemy import (
     select,
     table,
 )
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from filmstack.chemistry.elements import ELEMENT_SYMBOLS
@@ -32,8 +36,11 @@ from filmstack.server.materials.models import DetailNote, Layer, MaterialElement
 from filmstack.server.materials.names import (
     FTS_TABLE,
     MIN_INDEXED,
+    SAMPLE_SIZE,
+    common_trigrams,
     fold_name,
     fts_phrase,
+    index_parts,
 )
 from filmstack.server.materials.serialize import (
     LAYER_MATERIAL_ID,
@@ -97,16 +104,21 @@ _USERS = cast(Table, User.__table__)
 _NOTES = cast(Table, DetailNote.__table__)
 
 
-def _filtered_ids(filters: Filters, dialect: str, after: int | None = None) -> Select[int]:
+def _filtered_ids(
+    filters: Filters, dialect: str, after: int | None = None, common: frozenset[str] = frozenset()
+) -> Select[int]:
     """Material ids matching the filters, in id order, after `after` when paging.
 
     Element search walks the element index in its own order, so a page reads only as many
     index entries as it returns (sorting by the materials table would read every match). On
     SQLite a name search of three characters or more walks the FTS5 trigram index the same way,
     in rowid order; on PostgreSQL the planner chooses between the pg_trgm index and the id order.
+    The index looks up the term without its `common` trigrams (names.index_parts); the names it
+    finds are then checked for the whole term.
     """
     m = _MATERIALS.c
     term = fold_name(filters.name) if filters.name else ""
+    parts = index_parts(term, common)
     use_fts = dialect == "sqlite" and len(term) >= MIN_INDEXED and not filters.elements
     key: Any
     if use_fts:
@@ -115,7 +127,7 @@ def _filtered_ids(filters: Filters, dialect: str, after: int | None = None) -> S
             select(key)
             .join(_MATERIALS, m.id == key)
             .where(
-                _FTS_MATCH(fts_phrase(term)),
+                _FTS_MATCH(" AND ".join(fts_phrase(part) for part in parts)),
                 m.organization_id == filters.organization_id,
                 m.deleted_at.is_(None),
             )
@@ -143,7 +155,11 @@ def _filtered_ids(filters: Filters, dialect: str, after: int | None = None) -> S
     if filters.substrate is not None:
         query = query.where(m.substrate == filters.substrate)
     if term and not use_fts:
-        query = query.where(m.name_folded.like(f"%{_escape_like(term)}%", escape="\\"))
+        for part in parts:
+            query = query.where(m.name_folded.like(f"%{_escape_like(part)}%", escape="\\"))
+    if parts != [term]:  # the whole term, in a way no index serves (nothing to look up twice)
+        found = func.strpos if dialect == "postgresql" else func.instr
+        query = query.where(found(m.name_folded, term) > 0)
     if after is not None:
         query = query.where(key > after)
     return query.order_by(key)
@@ -179,10 +195,57 @@ _PAGE_LAYERS = {
         _LAYERS_OF.where(_LAYERS.c.target_material_id == _IDS_ARRAY).limit(bindparam("max_rows"))
     ),
 }
+# The common trigrams of each database's names (names.common_trigrams), from a sample of its
+# folded names, all organizations' and the trash's alike (the index holds them all), read again
+# after _SAMPLE_TTL_S, in each process: 5-7 ms at a million names (reading 500, counting).
+_SAMPLE_TTL_S = 60.0
+_COMMON: "weakref.WeakKeyDictionary[Engine, tuple[float, frozenset[str]]]" = (
+    weakref.WeakKeyDictionary()
+)
+# Two subqueries: SQLite reads one end of the primary key for each, but scans for min and max
+# together.
+_ID_RANGE = DriverQuery(
+    select(
+        select(func.min(_MATERIALS.c.id)).scalar_subquery(),
+        select(func.max(_MATERIALS.c.id)).scalar_subquery(),
+    )
+)
+_NAMES = select(_MATERIALS.c.name_folded)
+_FIRST_NAMES = DriverQuery(_NAMES.limit(2 * SAMPLE_SIZE))
+_NAMES_OF = {
+    "sqlite": DriverQuery(_NAMES.where(_MATERIALS.c.id.in_(select(_IDS_JSON.c.value)))),
+    "postgresql": DriverQuery(_NAMES.where(_MATERIALS.c.id == _IDS_ARRAY)),
+}
+
+
+def _common_trigrams(session: Session, dialect: str) -> frozenset[str]:
+    engine = session.get_bind().engine
+    now = time.monotonic()
+    known = _COMMON.get(engine)
+    if known is not None and now - known[0] < _SAMPLE_TTL_S:
+        return known[1]
+    ((low, high),) = _ID_RANGE.all(session, {})
+    if low is None or high - low < 2 * SAMPLE_SIZE:
+        rows = _FIRST_NAMES.all(session, {})
+    else:
+        ids = random.sample(range(low, high + 1), SAMPLE_SIZE)
+        rows = _NAMES_OF[dialect].all(session, {"ids": _ids_param(dialect, ids)})
+    common = common_trigrams([name for (name,) in rows])
+    _COMMON[engine] = (now, common)
+    return common
 
 
 def _ids_param(dialect: str, ids: list[int]) -> Any:
     return orjson.dumps(ids).decode() if dialect == "sqlite" else ids
+
+
+def _ids_query(
+    session: Session, filters: Filters, dialect: str, after: int | None = None
+) -> Select[int]:
+    """_filtered_ids, leaving the database's common trigrams to the whole term's check."""
+    searched = filters.name is not None and len(filters.name) >= MIN_INDEXED
+    common = _common_trigrams(session, dialect) if searched else frozenset()
+    return _filtered_ids(filters, dialect, after, common)
 
 
 # The whole list in one statement, read from a server-side cursor: a material's row joined to
@@ -219,7 +282,7 @@ def _read_page(
 def stream_all(db: Database, filters: Filters, batch: int = 1000) -> Iterator[bytes]:
     """The whole array, read from a server-side cursor: memory does not grow with the rows."""
     with db.session(write=False) as session:
-        ids = _filtered_ids(filters, db.engine.dialect.name).scalar_subquery()
+        ids = _ids_query(session, filters, db.engine.dialect.name).scalar_subquery()
         result = session.execute(
             _ALL_ROWS.where(_MATERIALS.c.id.in_(ids)),
             execution_options={"stream_results": True, "yield_per": batch},
@@ -259,7 +322,7 @@ def page(
     """
     dialect = session.get_bind().dialect.name
     after = None if cursor is None else decode_cursor(cursor)
-    ids_query = _filtered_ids(filters, dialect, after)
+    ids_query = _ids_query(session, filters, dialect, after)
     ids = list(session.scalars(ids_query.limit(limit + 1)).all())
     more = len(ids) > limit
     ids = ids[:limit]

@@ -6,6 +6,7 @@ A search term is folded the same way and matched as a substring of the folded na
 """
 
 import unicodedata
+from collections import Counter
 from typing import Any
 
 # FTS5's trigram tokenizer can only match terms of three characters or more.
@@ -44,3 +45,41 @@ def fold_default(context: Any) -> str:
 def fts_phrase(term: str) -> str:
     """An FTS5 MATCH string for the folded term as one phrase (a substring with trigrams)."""
     return '"' + term.replace('"', '""') + '"'
+
+
+# Trigrams that nearly every name holds ("run" in "run 1", "run 2", ...) filter nothing out,
+# yet the index reads their long lists for every search that has them: a trigram in at least
+# this share of a sample of all names is left out of the index lookup, and the whole term is
+# checked on the names the lookup found instead. Fewer names than SAMPLE_MIN: nothing is left out.
+COMMON_SHARE = 0.25
+SAMPLE_SIZE = 500
+SAMPLE_MIN = 100
+
+
+def trigrams(text: str) -> set[str]:
+    return {text[i : i + 3] for i in range(len(text) - 2)}
+
+
+def common_trigrams(names: list[str]) -> frozenset[str]:
+    """The trigrams in at least COMMON_SHARE of `names` (folded names, a sample of all)."""
+    if len(names) < SAMPLE_MIN:
+        return frozenset()
+    counts = Counter(t for name in names for t in trigrams(name))
+    bar = COMMON_SHARE * len(names)
+    return frozenset(t for t, n in counts.items() if n >= bar)
+
+
+def index_parts(term: str, common: frozenset[str]) -> list[str]:
+    """The parts of a folded term that the index looks up: its longest stretches in which no
+    trigram is common (three characters or more each, in order); the whole term when it holds
+    no common trigram, or nothing else. A name holding the term holds every part."""
+    parts: list[str] = []
+    start: int | None = None
+    for i in range(len(term) - 1):  # trigram i is term[i:i+3]; the last i only ends a stretch
+        if i < len(term) - 2 and term[i : i + 3] not in common:
+            if start is None:
+                start = i
+        elif start is not None:
+            parts.append(term[start : i + 2])
+            start = None
+    return parts if parts and parts != [term] else [term]
