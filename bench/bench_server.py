@@ -567,7 +567,12 @@ class Direct:
 
     def plans(self) -> list[tuple[str, str, str]]:
         """Plans of the queries behind GET /target-materials/, built from listing's own code."""
-        from filmstack.server.materials.listing import Filters, _filtered_ids, _rows_query
+        from filmstack.server.materials.listing import (
+            _ALL_ROWS,
+            _MATERIALS,
+            Filters,
+            _filtered_ids,
+        )
 
         def ids_page(elements: tuple[str, ...]) -> Any:
             # what listing.page() runs for the first page at limit=100
@@ -575,14 +580,14 @@ class Direct:
             return _filtered_ids(f, self.dialect).limit(101)
 
         first_ids = self.ids()[:100]
-        everything = Filters(organization_id=self.org_id)
+        everything = _filtered_ids(Filters(organization_id=self.org_id), self.dialect)
         out = []
         for label, query, analyze in (
             ("element=Ti, page ids (limit=100)", ids_page(("Ti",)), True),
             ("element=Lu (rare), page ids (limit=100)", ids_page(("Lu",)), True),
             ("element=Ti&element=Sr, page ids (limit=100)", ids_page(("Ti", "Sr")), True),
-            ("page rows (the 100 ids of page 1)", _rows_query(first_ids), True),
-            ("full list (streamed)", _rows_query(_filtered_ids(everything, self.dialect)), False),
+            ("page rows (page 1)", _ALL_ROWS.where(_MATERIALS.c.id.in_(first_ids)), True),
+            ("full list (streamed)", _ALL_ROWS.where(_MATERIALS.c.id.in_(everything)), False),
         ):
             sql, plan = self.explain(query, analyze)
             out.append((label, sql, plan))

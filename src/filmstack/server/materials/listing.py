@@ -5,7 +5,7 @@ import binascii
 import random
 import time
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -37,10 +37,9 @@ from filmstack.server.materials.names import (
     FTS_TABLE,
     MIN_INDEXED,
     SAMPLE_SIZE,
-    common_trigrams,
+    NameSample,
     fold_name,
     fts_phrase,
-    index_parts,
 )
 from filmstack.server.materials.serialize import (
     LAYER_MATERIAL_ID,
@@ -102,10 +101,11 @@ _LAYERS = cast(Table, Layer.__table__)
 _ELEMENTS = cast(Table, MaterialElement.__table__)
 _USERS = cast(Table, User.__table__)
 _NOTES = cast(Table, DetailNote.__table__)
+_NO_SAMPLE = NameSample()  # no name searched: nothing to leave out
 
 
 def _filtered_ids(
-    filters: Filters, dialect: str, after: int | None = None, common: frozenset[str] = frozenset()
+    filters: Filters, dialect: str, after: int | None = None, sample: NameSample = _NO_SAMPLE
 ) -> Select[int]:
     """Material ids matching the filters, in id order, after `after` when paging.
 
@@ -113,12 +113,12 @@ def _filtered_ids(
     index entries as it returns (sorting by the materials table would read every match). On
     SQLite a name search of three characters or more walks the FTS5 trigram index the same way,
     in rowid order; on PostgreSQL the planner chooses between the pg_trgm index and the id order.
-    The index looks up the term without its `common` trigrams (names.index_parts); the names it
-    finds are then checked for the whole term.
+    The index looks up a rare term without the trigrams common in the `sample` of names
+    (NameSample.index_parts); the names it finds are then checked for the whole term.
     """
     m = _MATERIALS.c
     term = fold_name(filters.name) if filters.name else ""
-    parts = index_parts(term, common)
+    parts = sample.index_parts(term)
     use_fts = dialect == "sqlite" and len(term) >= MIN_INDEXED and not filters.elements
     key: Any
     if use_fts:
@@ -165,41 +165,52 @@ def _filtered_ids(
     return query.order_by(key)
 
 
-# A page reads its materials (one row each) and their layers apart: a material's columns are
-# read and written once, not once per layer. Each statement is built once, its ids bound as one
-# parameter: on SQLite a JSON array (json_each), on PostgreSQL an array (= ANY), so that the
-# statement's text is the same whatever the page's size.
-_MATERIALS_OF = (
+# The list's rows: a material's columns joined to each of its layers' (or to one row of nulls),
+# in order. The stream reads them all in one statement, from a server-side cursor; so does a page
+# on PostgreSQL, where each statement costs a round trip. On SQLite, whose statements run on the
+# driver in-process, a page reads its materials and their layers apart instead: a material's
+# columns are read once, not once per layer. Each statement is built once, its ids bound as one
+# parameter (a JSON array through json_each on SQLite, = ANY of an array on PostgreSQL), so that
+# its text is the same whatever the page's size.
+_ALL_ROWS = (
+    select(*LISTED_MATERIAL, *LISTED_LAYER)
+    .select_from(
+        _MATERIALS.join(_USERS, _USERS.c.id == _MATERIALS.c.user_id)
+        .outerjoin(_NOTES, _NOTES.c.id == _MATERIALS.c.detail_note_id)
+        .outerjoin(_LAYERS, _LAYERS.c.target_material_id == _MATERIALS.c.id)
+    )
+    .order_by(_MATERIALS.c.id, _LAYERS.c.position)
+)
+_SPLIT = len(LISTED_MATERIAL)
+_LAYER_ROW_ID = _SPLIT  # null in the one row of an empty stack
+_WHOLE = 2**62  # a LIMIT no stack reaches
+_IDS_JSON = func.json_each(bindparam("ids")).table_valued("value")
+_IDS_ARRAY = any_(bindparam("ids", type_=ARRAY(BigInteger)))
+_PG_PAGE_ROWS = DriverQuery(
+    _ALL_ROWS.where(_MATERIALS.c.id == _IDS_ARRAY).limit(bindparam("max_rows"))
+)
+_IN_JSON_IDS = select(_IDS_JSON.c.value)
+_SQLITE_PAGE_MATERIALS = DriverQuery(
     select(*LISTED_MATERIAL)
     .select_from(
         _MATERIALS.join(_USERS, _USERS.c.id == _MATERIALS.c.user_id).outerjoin(
             _NOTES, _NOTES.c.id == _MATERIALS.c.detail_note_id
         )
     )
+    .where(_MATERIALS.c.id.in_(_IN_JSON_IDS))
     .order_by(_MATERIALS.c.id)
 )
-_LAYERS_OF = select(*LISTED_LAYER).order_by(_LAYERS.c.target_material_id, _LAYERS.c.position)
-_IDS_JSON = func.json_each(bindparam("ids")).table_valued("value")
-_IDS_ARRAY = any_(bindparam("ids", type_=ARRAY(BigInteger)))
-_PAGE_MATERIALS = {
-    "sqlite": DriverQuery(_MATERIALS_OF.where(_MATERIALS.c.id.in_(select(_IDS_JSON.c.value)))),
-    "postgresql": DriverQuery(_MATERIALS_OF.where(_MATERIALS.c.id == _IDS_ARRAY)),
-}
-_PAGE_LAYERS = {
-    "sqlite": DriverQuery(
-        _LAYERS_OF.where(_LAYERS.c.target_material_id.in_(select(_IDS_JSON.c.value))).limit(
-            bindparam("max_rows")
-        )
-    ),
-    "postgresql": DriverQuery(
-        _LAYERS_OF.where(_LAYERS.c.target_material_id == _IDS_ARRAY).limit(bindparam("max_rows"))
-    ),
-}
-# The common trigrams of each database's names (names.common_trigrams), from a sample of its
-# folded names, all organizations' and the trash's alike (the index holds them all), read again
-# after _SAMPLE_TTL_S, in each process: 5-7 ms at a million names (reading 500, counting).
+_SQLITE_PAGE_LAYERS = DriverQuery(
+    select(*LISTED_LAYER)
+    .where(_LAYERS.c.target_material_id.in_(_IN_JSON_IDS))
+    .order_by(_LAYERS.c.target_material_id, _LAYERS.c.position)
+    .limit(bindparam("max_rows"))
+)
+# A sample of each database's folded names (NameSample), all organizations' and the trash's alike
+# (the index holds them all), taken again after _SAMPLE_TTL_S, in each process: 5-7 ms at a
+# million names (reading 500, counting their trigrams).
 _SAMPLE_TTL_S = 60.0
-_COMMON: "weakref.WeakKeyDictionary[Engine, tuple[float, frozenset[str]]]" = (
+_SAMPLES: "weakref.WeakKeyDictionary[Engine, tuple[float, NameSample]]" = (
     weakref.WeakKeyDictionary()
 )
 # Two subqueries: SQLite reads one end of the primary key for each, but scans for min and max
@@ -213,15 +224,15 @@ _ID_RANGE = DriverQuery(
 _NAMES = select(_MATERIALS.c.name_folded)
 _FIRST_NAMES = DriverQuery(_NAMES.limit(2 * SAMPLE_SIZE))
 _NAMES_OF = {
-    "sqlite": DriverQuery(_NAMES.where(_MATERIALS.c.id.in_(select(_IDS_JSON.c.value)))),
+    "sqlite": DriverQuery(_NAMES.where(_MATERIALS.c.id.in_(_IN_JSON_IDS))),
     "postgresql": DriverQuery(_NAMES.where(_MATERIALS.c.id == _IDS_ARRAY)),
 }
 
 
-def _common_trigrams(session: Session, dialect: str) -> frozenset[str]:
+def _name_sample(session: Session, dialect: str) -> NameSample:
     engine = session.get_bind().engine
     now = time.monotonic()
-    known = _COMMON.get(engine)
+    known = _SAMPLES.get(engine)
     if known is not None and now - known[0] < _SAMPLE_TTL_S:
         return known[1]
     ((low, high),) = _ID_RANGE.all(session, {})
@@ -230,9 +241,9 @@ def _common_trigrams(session: Session, dialect: str) -> frozenset[str]:
     else:
         ids = random.sample(range(low, high + 1), SAMPLE_SIZE)
         rows = _NAMES_OF[dialect].all(session, {"ids": _ids_param(dialect, ids)})
-    common = common_trigrams([name for (name,) in rows])
-    _COMMON[engine] = (now, common)
-    return common
+    sample = NameSample([name for (name,) in rows])
+    _SAMPLES[engine] = (now, sample)
+    return sample
 
 
 def _ids_param(dialect: str, ids: list[int]) -> Any:
@@ -242,45 +253,55 @@ def _ids_param(dialect: str, ids: list[int]) -> Any:
 def _ids_query(
     session: Session, filters: Filters, dialect: str, after: int | None = None
 ) -> Select[int]:
-    """_filtered_ids, leaving the database's common trigrams to the whole term's check."""
+    """_filtered_ids, with the database's sample of names for a name search."""
     searched = filters.name is not None and len(filters.name) >= MIN_INDEXED
-    common = _common_trigrams(session, dialect) if searched else frozenset()
-    return _filtered_ids(filters, dialect, after, common)
-
-
-# The whole list in one statement, read from a server-side cursor: a material's row joined to
-# each of its layers (or to one row of nulls).
-_ALL_ROWS = (
-    select(*LISTED_MATERIAL, *LISTED_LAYER)
-    .select_from(
-        _MATERIALS.join(_USERS, _USERS.c.id == _MATERIALS.c.user_id)
-        .outerjoin(_NOTES, _NOTES.c.id == _MATERIALS.c.detail_note_id)
-        .outerjoin(_LAYERS, _LAYERS.c.target_material_id == _MATERIALS.c.id)
-    )
-    .order_by(_MATERIALS.c.id, _LAYERS.c.position)
-)
-_SPLIT = len(LISTED_MATERIAL)
-_WHOLE = 2**62  # a LIMIT no stack reaches
-_LAYER_ROW_ID = _SPLIT  # null in the one row of an empty stack
+    sample = _name_sample(session, dialect) if searched else _NO_SAMPLE
+    return _filtered_ids(filters, dialect, after, sample)
 
 
 def _read_page(
     session: Session, dialect: str, ids: list[int], max_rows: int
 ) -> tuple[list[Any], dict[int, list[Any]], int | None]:
-    """The materials of `ids`, their layers (at most `max_rows`, in order) by material, and,
-    when that budget ran out, the material whose layers it ran out in (or after)."""
+    """The materials of `ids` and their layers, by material, as far as `max_rows` rows go (a
+    material without layers takes one), and, when they ran out, the material they ran out in:
+    its layers, and those of the materials after it, are not all read."""
     key = _ids_param(dialect, ids)
-    materials = _PAGE_MATERIALS[dialect].all(session, {"ids": key})
-    layers = _PAGE_LAYERS[dialect].all(session, {"ids": key, "max_rows": max_rows + 1})
-    by_material: dict[int, list[Any]] = {}
+    if dialect != "sqlite":
+        rows = _PG_PAGE_ROWS.all(session, {"ids": key, "max_rows": max_rows + 1})
+        cut = rows[max_rows][0] if len(rows) > max_rows else None
+        materials: list[Any] = []
+        by_material: dict[int, list[Any]] = {}
+        for material, stack in _grouped(rows[:max_rows]):
+            materials.append(material)
+            by_material[material[0]] = stack
+        return materials, by_material, cut
+    materials = _SQLITE_PAGE_MATERIALS.all(session, {"ids": key})
+    layers = _SQLITE_PAGE_LAYERS.all(session, {"ids": key, "max_rows": max_rows + 1})
+    by_material = {}
     for layer in layers[:max_rows]:
         by_material.setdefault(layer[LAYER_MATERIAL_ID], []).append(layer)
     cut = layers[max_rows][LAYER_MATERIAL_ID] if len(layers) > max_rows else None
     return materials, by_material, cut
 
 
+def _grouped(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[Any, list[Any]]]:
+    """Rows of _ALL_ROWS as (the material's columns, its layers' columns), a material at a time."""
+    material: Any = None
+    layers: list[Any] = []
+    for row in rows:
+        if material is None or row[0] != material[0]:
+            if material is not None:
+                yield material, layers
+            material, layers = tuple(row[:_SPLIT]), []
+        if row[_LAYER_ROW_ID] is not None:
+            layers.append(row[_SPLIT:])
+    if material is not None:
+        yield material, layers
+
+
 def stream_all(db: Database, filters: Filters, batch: int = 1000) -> Iterator[bytes]:
-    """The whole array, read from a server-side cursor: memory does not grow with the rows."""
+    """The whole array, read from a server-side cursor and sent about `batch` rows at a time:
+    memory does not grow with the rows."""
     with db.session(write=False) as session:
         ids = _ids_query(session, filters, db.engine.dialect.name).scalar_subquery()
         result = session.execute(
@@ -288,25 +309,15 @@ def stream_all(db: Database, filters: Filters, batch: int = 1000) -> Iterator[by
             execution_options={"stream_results": True, "yield_per": batch},
         )
         yield b"["
-        first = True
-        material: Any = None
-        layers: list[Any] = []
-        for chunk in result.partitions():
-            out: list[bytes] = []
-            for row in chunk:
-                if material is None or row[0] != material[0]:
-                    if material is not None:
-                        out += listed_rows(material, layers)
-                    material, layers = row[:_SPLIT], []
-                if row[_LAYER_ROW_ID] is not None:
-                    layers.append(row[_SPLIT:])
-            if out:
-                text = b",".join(out)
-                yield text if first else b"," + text
-                first = False
-        if material is not None:
-            text = b",".join(listed_rows(material, layers))
-            yield text if first else b"," + text
+        sent = False
+        out: list[bytes] = []
+        for material, layers in _grouped(result):
+            out += listed_rows(material, layers)
+            if len(out) >= batch:
+                yield b",".join(out) if not sent else b"," + b",".join(out)
+                sent, out = True, []
+        if out:
+            yield b",".join(out) if not sent else b"," + b",".join(out)
         yield b"]"
 
 
@@ -338,7 +349,7 @@ def page(
             break  # over the budget, or its layers were not all read
         rows += listed_rows(material, stack)
         kept += 1
-    if kept < len(materials):
+    if kept < len(materials) or cut is not None:
         more = True
         if kept == 0:  # one material larger than the budget: it is served whole, alone
             _, layers, _ = _read_page(session, dialect, [materials[0][0]], _WHOLE)
