@@ -6,14 +6,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import insert, select, text
 
 from filmstack.server.db import Database
 from filmstack.server.materials import listing
 from filmstack.server.materials.listing import Filters, _filtered_ids
+from filmstack.server.materials.models import TargetMaterial
 from filmstack.server.materials.names import (
     SAMPLE_MIN,
     TRGM_INDEX,
+    NameSample,
     common_trigrams,
     fold_name,
     index_parts,
@@ -141,6 +143,16 @@ def test_the_index_looks_up_the_term_without_its_common_trigrams() -> None:
     assert index_parts("ab", common) == ["ab"]
 
 
+def test_a_term_that_sampled_names_hold_is_looked_up_whole() -> None:
+    sample = NameSample([f"run {i}" for i in range(1000)])
+    assert sample.index_parts("run 4242") == ["n 4242"]
+    assert sample.index_parts("run 999") == ["n 999"]  # 1 name in 1000
+    # Common itself, or its parts: a page of it comes early in id order, as the database's
+    # own statistics know, and the parts alone would find many names the term does not.
+    assert sample.index_parts("run 42") == ["run 42"]  # 11 names in 1000
+    assert NameSample().index_parts("run 4242") == ["run 4242"]
+
+
 @pytest.fixture
 def own_engine(backend: Backend, tmp_path: Path) -> Iterator[tuple[ServerThread, Database]]:
     """A server on an engine of its own: its sample of names is taken afresh."""
@@ -163,8 +175,24 @@ def test_common_trigrams_are_left_to_the_exact_check(
         httpx.Client(base_url=server.url, headers=headers, timeout=30) as api,
         httpx.Client(base_url=server.url, headers={"X-API-KEY": keys.other}, timeout=30) as rival,
     ):
-        for i in range(SAMPLE_MIN):
-            create(api, f"run {i + 5000}")
+        first = create(api, "run 5000")
+        # Many more names alike, written at once (the index is kept by the same triggers):
+        # "n 4242" is then in 5 names of 700, under 1 %, and rare.
+        fillers = 7 * SAMPLE_MIN - 1
+        table = TargetMaterial.__table__
+        with db.engine.begin() as conn:
+            owner = conn.execute(
+                select(table.c.organization_id, table.c.user_id, table.c.version).where(
+                    table.c.id == first
+                )
+            ).one()
+            conn.execute(
+                insert(table),
+                [
+                    {**owner._asdict(), "sample_name": f"run {5001 + i}", "substrate": "Si"}
+                    for i in range(fillers)
+                ],
+            )
         create(api, "run 4242", layers=2)
         create(api, "Run 42420")
         create(api, "4242 run 77")
@@ -178,9 +206,11 @@ def test_common_trigrams_are_left_to_the_exact_check(
             assert found(api, "RUN 4242", **extra) == ["run 4242", "Run 42420"]
             assert found(api, "4242 run 77", **extra) == ["4242 run 77"]
             assert found(api, "run 5099", **extra) == ["run 5099"]
+            assert len(found(api, "run 50", **extra)) == 100  # common: looked up whole
+            assert found(api, "run 5699", **extra) == ["run 5699"]
         assert found(rival, "run 4242") == ["run 4242 of another lab"]
         assert found(api, "run 4242", element="Sr") == ["run 4242", "Run 42420"]
-        assert len(found(api, "run ", limit=1000)) == SAMPLE_MIN + 3  # the term is all common
+        assert len(found(api, "run ", limit=1000)) == 7 * SAMPLE_MIN + 3  # all common trigrams
 
     # The lookup the server made: the term without "run" and "un ", then the whole term.
     with db.session(write=False) as session:

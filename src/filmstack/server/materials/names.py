@@ -52,6 +52,7 @@ def fts_phrase(term: str) -> str:
 # this share of a sample of all names is left out of the index lookup, and the whole term is
 # checked on the names the lookup found instead. Fewer names than SAMPLE_MIN: nothing is left out.
 COMMON_SHARE = 0.25
+RARE_SHARE = 0.01
 SAMPLE_SIZE = 500
 SAMPLE_MIN = 100
 
@@ -83,3 +84,28 @@ def index_parts(term: str, common: frozenset[str]) -> list[str]:
             parts.append(term[start : i + 2])
             start = None
     return parts if parts and parts != [term] else [term]
+
+
+class NameSample:
+    """Folded names sampled from all of a database's names, and their common trigrams."""
+
+    def __init__(self, names: list[str] = []) -> None:  # noqa: B006 - never changed
+        self.names = tuple(names)
+        self.common = common_trigrams(names)
+        self._parts: dict[str, list[str]] = {}
+
+    def index_parts(self, term: str) -> list[str]:
+        """index_parts, when what they look up is rare: fewer than RARE_SHARE of the sampled
+        names hold every part. A lookup as common as that finds a page's worth early in id
+        order, and the database's own statistics of the whole term are what choose that walk
+        over the index; the parts alone could also find many names the term does not."""
+        parts = self._parts.get(term)
+        if parts is None:
+            parts = index_parts(term, self.common)
+            held = sum(1 for name in self.names if all(part in name for part in parts))
+            if held >= RARE_SHARE * len(self.names):
+                parts = [term]
+            if len(self._parts) >= 1000:
+                self._parts.clear()
+            self._parts[term] = parts
+        return parts
