@@ -38,7 +38,7 @@ def test_migrations_apply_to_an_empty_sqlite_file(sqlite_copy: str) -> None:
         tables = dict(conn.exec_driver_sql("SELECT name, sql FROM sqlite_master").fetchall())
     db.dispose()
     assert diff == []
-    assert version == "0004"
+    assert version == "0005"
     # Ids are never handed out twice: every table with an integer id is AUTOINCREMENT.
     for table in ("organizations", "api_keys", "target_materials", "layers", "material_history"):
         assert "AUTOINCREMENT" in tables[table], table
@@ -269,3 +269,69 @@ def test_stepping_back_past_the_epitaxy_columns_keeps_sqlite_name_search(tmp_pat
     engine.dispose()
     expected = {f"target_materials_fts_{suffix}" for suffix in ("ai", "ad", "au")}
     assert expected <= triggers
+
+
+def _fts_segments(conn: sa.Connection) -> int:
+    return int(
+        conn.exec_driver_sql("SELECT count(DISTINCT segid) FROM target_materials_fts_idx").scalar()
+    )
+
+
+def _crisismerge(conn: sa.Connection) -> int | None:
+    value = conn.exec_driver_sql(
+        "SELECT v FROM target_materials_fts_config WHERE k = 'crisismerge'"
+    ).scalar()
+    return None if value is None else int(value)
+
+
+def test_the_sqlite_name_index_keeps_few_segments_as_names_come_one_by_one(
+    tmp_path: Path,
+) -> None:
+    """0005: every write adds a segment to the FTS5 index, and a search looks in each; the
+    index merges them as they come instead of letting tens pile up."""
+    from alembic import command
+
+    from filmstack.server.migrations import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'fts.db'}"
+    upgrade(url, "0004")
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO organizations (id, name, created_at) VALUES (1, 'o', '2026-01-01')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO users (id, organization_id, name, created_at) "
+            "VALUES ('u', 1, 'u', '2026-01-01')"
+        )
+
+    def write(names: range) -> None:
+        for i in names:  # one transaction each, as the API writes them
+            with engine.begin() as conn:
+                conn.exec_driver_sql(
+                    "INSERT INTO target_materials (organization_id, user_id, sample_name, "
+                    "name_folded, substrate, sample_metadata, version, created_at, last_updated) "
+                    "VALUES (1, 'u', ?, ?, 'Si', '{}', '1', '2026-01-01', '2026-01-01')",
+                    (f"Run {i}", f"run {i}"),
+                )
+
+    write(range(300))
+    with engine.connect() as conn:
+        assert _fts_segments(conn) >= 10  # FTS5's own setting lets them pile up
+    upgrade(url)
+    with engine.connect() as conn:
+        assert _crisismerge(conn) == 2
+        assert _fts_segments(conn) == 1  # the upgrade merged them
+    write(range(300, 600))
+    with engine.connect() as conn:
+        assert _fts_segments(conn) <= 3
+        found = conn.exec_driver_sql(
+            "SELECT count(*) FROM target_materials_fts WHERE target_materials_fts MATCH '\"n 42\"'"
+        ).scalar()
+        assert found == 11  # run 42 and run 420 to 429: every name is still found
+        assert conn.exec_driver_sql("SELECT count(*) FROM target_materials").scalar() == 600
+    engine.dispose()
+    command.downgrade(alembic_config(url), "0004")
+    with engine.connect() as conn:
+        assert _crisismerge(conn) == 16
+    engine.dispose()

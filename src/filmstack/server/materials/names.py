@@ -14,6 +14,12 @@ MIN_INDEXED = 3
 FTS_TABLE = "target_materials_fts"
 TRGM_INDEX = "ix_target_materials_name_folded_trgm"
 
+# FTS5 merges a level of its index's segments as soon as the level holds this many (its own
+# setting is 16). Every write adds a segment, and a search looks each trigram of its term up in
+# every segment: names written one by one otherwise leave tens of segments to look in. Set by
+# migration 0005; a migration that creates the FTS5 table again must set it again.
+FTS_CRISISMERGE = 2
+
 # The triggers that keep SQLite's external-content FTS5 table in step with target_materials.
 # A migration that rebuilds target_materials (SQLite's batch mode) drops them with the old table
 # and must create them again.
