@@ -185,3 +185,40 @@ def test_the_stream_writes_materials_whole_across_its_batches(
     paged = api.get("/target-materials/", params={"limit": 1000}).json()
     assert streamed == paged == api.get("/target-materials/").json()
     assert [r["sample_name"] for r in streamed].count("AlGaN HEMT") == 2
+
+
+def test_layers_alike_but_for_one_field_are_each_listed_as_stored(api: httpx.Client) -> None:
+    """Rows write a layer's content once per distinct content: each row still carries its own
+    ids, and a layer differing from another in one field only shows its own value."""
+    base = {"composition_string": "SrTiO3", "orientation": "(001)", "thickness_nm": 10}
+    stacks = [
+        [base, {**base, "composition_string": "BaTiO3"}],
+        [base, {**base, "composition_string": "BaTiO3"}],
+        [{**base, "thickness_nm": 20}],
+        [{**base, "orientation": "(110)"}],
+        [{**base, "thickness_unit_cells": 5, "thickness_nm": None}],
+        [{**base, "repeat": {"group": 1, "count": 3, "period": 1, "index": 0, "cycle": 0}}],
+        [],
+    ]
+    ids = []
+    for n, stack in enumerate(stacks):
+        layers = [{"layer_id": i + 1, **layer} for i, layer in enumerate(stack)]
+        body = {"sample": {"sample_name": f"alike {n}", "substrate": "Si"}, "layers": layers}
+        response = api.post("/target-materials/", json=body)
+        assert response.status_code == 200, response.text
+        ids.append(response.json()["sample_id"])
+    rows = api.get("/target-materials/", params={"limit": 100}).json()
+    assert rows == api.get("/target-materials/").json()
+    for material_id in ids:
+        detail = api.get(f"/target-materials/{material_id}").json()
+        listed = [r for r in rows if r["sample_id"] == material_id]
+        assert all(r["id"] == material_id for r in listed)
+        if not detail["layers"]:
+            assert [r["layer_row_id"] for r in listed] == [None]
+            continue
+        assert len(listed) == len(detail["layers"])
+        for row, layer in zip(listed, detail["layers"], strict=True):
+            assert row["layer_row_id"] == layer["id"]
+            for key, value in layer.items():
+                if key != "id":
+                    assert row[key] == value, (key, row[key], value)

@@ -346,26 +346,45 @@ class _Part:
         return orjson.dumps(obj)
 
 
-# The layer's part, from a row of LISTED_LAYER: its sample_id is also the row's `id`.
-_LAYER_PART = _Part(
-    [("id", LAYER_MATERIAL_ID, None)]
-    + [("layer_row_id" if f.wire == "id" else f.wire, n, _cell(f)) for n, f in enumerate(LAYER)]
+# The layer's part, from a row of LISTED_LAYER: its ids (its sample_id is also the row's `id`),
+# then what it holds, which many layers share (one film recipe grown on many substrates): that
+# part is written once per distinct content and kept, by its values, for the next rows.
+_IDS = ("id", "layer_row_id", "layer_id", "sample_id")
+_LAYER_IDS = b'{"id":%d,"layer_row_id":%d,"layer_id":%d,"sample_id":%d,'
+_ID_CELLS = itemgetter(
+    LAYER_MATERIAL_ID, *([f.wire for f in LAYER].index(w) for w in ("id", "layer_id", "sample_id"))
 )
+_CONTENT = _Part([(f.wire, n, _cell(f)) for n, f in enumerate(LAYER) if f.wire not in _IDS])
+_CONTENT_CELLS = itemgetter(*(n for n, f in enumerate(LAYER) if f.wire not in _IDS))
+# Values equal as Python values write alike here: the floats are thicknesses, never 0 or -0.0.
+_CONTENTS: dict[tuple[Any, ...], bytes] = {}
+_CONTENTS_KEPT = 4096
 # The material's part, from a row of LISTED_MATERIAL, without its sample_id.
 _MATERIAL_PART = _Part(
     [(f.wire, n, _cell(f)) for n, f in enumerate(MATERIAL) if f.wire != "sample_id"]
     + [("user_name", len(MATERIAL), None), ("detail_note_content", len(MATERIAL) + 1, None)]
 )
-_NO_LAYER = [None] * len(LAYER)
+_NO_LAYER = _CONTENT.json([None] * len(LAYER))[1:]  # an empty stack's row: every field null
+_EMPTY_STACK = b'{"id":%d,"layer_row_id":null,"layer_id":null,"sample_id":%d,' + _NO_LAYER[:-1]
+
+
+def _layer_part(layer: Sequence[Any]) -> bytes:
+    """`{"id": ..., "repeat": ...,` for a row of LISTED_LAYER."""
+    key = _CONTENT_CELLS(layer)
+    content = _CONTENTS.get(key)
+    if content is None:
+        if len(_CONTENTS) >= _CONTENTS_KEPT:
+            _CONTENTS.clear()
+        content = _CONTENTS[key] = _CONTENT.json(layer)[1:-1] + b","
+    ids: bytes = _LAYER_IDS % _ID_CELLS(layer)
+    return ids + content
 
 
 def listed_rows(material: Sequence[Any], layers: Sequence[Sequence[Any]]) -> list[bytes]:
     """A material's flattened rows, from a row of LISTED_MATERIAL and its layers' rows of
     LISTED_LAYER in position order; one row of layer nulls for an empty stack. Each row is the
-    layer's part, its closing brace a comma, then the material's part, its opening brace gone."""
+    layer's part, then the material's part, its opening brace gone."""
     tail = _MATERIAL_PART.json(material)[1:]
     if not layers:
-        empty = _NO_LAYER.copy()
-        empty[LAYER_MATERIAL_ID] = material[0]  # sample_id is set even without layers
-        layers = [empty]
-    return [_LAYER_PART.json(layer)[:-1] + b"," + tail for layer in layers]
+        return [_EMPTY_STACK % (material[0], material[0]) + b"," + tail]
+    return [_layer_part(layer) + tail for layer in layers]
