@@ -40,6 +40,7 @@ from filmstack.server.materials.names import (
     NameSample,
     fold_name,
     fts_phrase,
+    trgm_words,
 )
 from filmstack.server.materials.serialize import (
     LAYER_MATERIAL_ID,
@@ -155,7 +156,8 @@ def _filtered_ids(
     if filters.substrate is not None:
         query = query.where(m.substrate == filters.substrate)
     if term and not use_fts:
-        for part in parts:
+        looked_up = trgm_words(parts) if dialect == "postgresql" and parts != [term] else parts
+        for part in looked_up:
             query = query.where(m.name_folded.like(f"%{_escape_like(part)}%", escape="\\"))
     if parts != [term]:  # the whole term, in a way no index serves (nothing to look up twice)
         found = func.strpos if dialect == "postgresql" else func.instr

@@ -5,6 +5,7 @@ SQLite with an FTS5 trigram table kept in sync by triggers, PostgreSQL with a pg
 A search term is folded the same way and matched as a substring of the folded name.
 """
 
+import re
 import unicodedata
 from collections import Counter
 from typing import Any
@@ -90,6 +91,17 @@ def index_parts(term: str, common: frozenset[str]) -> list[str]:
             parts.append(term[start : i + 2])
             start = None
     return parts if parts and parts != [term] else [term]
+
+
+_WORD = re.compile(r"[^\W_]{3,}")  # letters and digits, three or more
+
+
+def trgm_words(parts: list[str]) -> list[str]:
+    """What pg_trgm looks up for `parts`: their words of three characters or more. pg_trgm
+    pads a word that starts or ends inside a pattern with blanks ("  4" for "n 4242"), and such
+    a trigram is in every name with a word that starts alike; the words alone leave it out.
+    The parts themselves when they hold no such word."""
+    return [word for part in parts for word in _WORD.findall(part)] or parts
 
 
 class NameSample:
