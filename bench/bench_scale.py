@@ -26,7 +26,7 @@ from typing import Any
 
 from bench_server import material_body
 from bench_wrk import PG_ADMIN, SCALE_MATERIALS, Loader, operations
-from wrktools import Process, filmstack_server, load, postgres_database, scratch_dir, wrk
+from wrktools import Process, banner, filmstack_server, load, postgres_database, scratch_dir, wrk
 
 
 def loaded(url: str, tmp: Path, tag: str, size: int, args: argparse.Namespace) -> str:
@@ -123,11 +123,7 @@ def main() -> int:
     p.add_argument("--pg", default=PG_ADMIN, help="admin URL of the PostgreSQL server")
     p.add_argument("--out", type=Path, help="write every figure as JSON here")
     args = p.parse_args()
-    print(
-        f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load {load()}, "
-        f"{os.cpu_count()} CPUs, python {sys.version.split()[0]}",
-        flush=True,
-    )
+    print(banner(), flush=True)
     results: list[dict[str, Any]] = []
     with scratch_dir() as tmp:
         for backend in (b for b in args.backends.split(",") if b):

@@ -38,6 +38,7 @@ from bench_server import material_body
 from wrktools import (
     Process,
     Run,
+    banner,
     filmstack_server,
     floor_server,
     load,
@@ -474,11 +475,7 @@ def main() -> int:
     )
     args = p.parse_args()
     args.floor_now = None
-    print(
-        f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load {load()}, "
-        f"{os.cpu_count()} CPUs, python {sys.version.split()[0]}",
-        flush=True,
-    )
+    print(banner(), flush=True)
     results: list[dict[str, Any]] = []
     with scratch_dir() as tmp:
         fl = floor_server(tmp / "floor.log")

@@ -136,6 +136,14 @@ def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
+def banner() -> str:
+    """When, how loaded, on what: the first line of a benchmark's output."""
+    return (
+        f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load {load()}, "
+        f"{os.cpu_count()} CPUs, python {sys.version.split()[0]}"
+    )
+
+
 def wrk(
     name: str,
     base: str,
