@@ -353,10 +353,10 @@ def page(
         kept += 1
     if kept < len(materials) or cut is not None:
         more = True
-        if kept == 0:  # one material larger than the budget: it is served whole, alone
-            _, layers, _ = _read_page(session, dialect, [materials[0][0]], _WHOLE)
-            rows = listed_rows(materials[0], layers.get(materials[0][0], []))
-            kept = 1
+    if kept == 0 and materials:  # one material larger than the budget: served whole, alone
+        _, layers, _ = _read_page(session, dialect, [materials[0][0]], _WHOLE)
+        rows = listed_rows(materials[0], layers.get(materials[0][0], []))
+        kept = 1
     if not kept:  # every listed material went meanwhile (PostgreSQL reads between statements)
         return b"[]", encode_cursor(ids[-1]) if more else None
     body = b"[" + b",".join(rows) + b"]"
