@@ -8,6 +8,7 @@ A search term is folded the same way and matched as a substring of the folded na
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 # FTS5's trigram tokenizer can only match terms of three characters or more.
@@ -68,7 +69,7 @@ def trigrams(text: str) -> set[str]:
     return {text[i : i + 3] for i in range(len(text) - 2)}
 
 
-def common_trigrams(names: list[str]) -> frozenset[str]:
+def common_trigrams(names: Sequence[str]) -> frozenset[str]:
     """The trigrams in at least COMMON_SHARE of `names` (folded names, a sample of all)."""
     if len(names) < SAMPLE_MIN:
         return frozenset()
@@ -107,7 +108,7 @@ def trgm_words(parts: list[str]) -> list[str]:
 class NameSample:
     """Folded names sampled from all of a database's names, and their common trigrams."""
 
-    def __init__(self, names: list[str] = []) -> None:  # noqa: B006 - never changed
+    def __init__(self, names: Sequence[str] = ()) -> None:
         self.names = tuple(names)
         self.common = common_trigrams(names)
         self._parts: dict[str, list[str]] = {}
