@@ -217,6 +217,9 @@ def test_common_trigrams_are_left_to_the_exact_check(
             assert found(api, "run 5099", **extra) == ["run 5099"]
             assert len(found(api, "run 50", **extra)) == 100  # common: looked up whole
             assert found(api, "run 5699", **extra) == ["run 5699"]
+            # LIKE's and FTS5's own characters stay literal in a term looked up in parts.
+            for term in ("run 56_9", "run 56%9", 'run "5699', "run 5699'", "run 5699 \\"):
+                assert found(api, term, **extra) == [], term
         assert found(rival, "run 4242") == ["run 4242 of another lab"]
         assert found(api, "run 4242", element="Sr") == ["run 4242", "Run 42420"]
         assert len(found(api, "run ", limit=1000)) == 7 * SAMPLE_MIN + 3  # all common trigrams
